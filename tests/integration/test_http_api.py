@@ -1,0 +1,73 @@
+"""The documented HTTP API: frameworks, session creation, the facilitator's summary, the QR code."""
+
+import re
+
+from workshop.core.protocol import CODE_ALPHABET
+
+
+def test_frameworks_lists_every_shipped_model_with_stages_and_practices(client):
+    body = client.get("/api/frameworks").json
+    by_id = {framework["id"]: framework for framework in body["frameworks"]}
+    assert set(by_id) == {
+        "forrester-path", "temkin-five-levels", "improve-transform-sustain", "temkin-six-stages", "three-levels"
+    }
+    assert [s["name"] for s in by_id["temkin-six-stages"]["stages"]] == [
+        "Ignore", "Explore", "Mobilize", "Operationalize", "Align", "Embed"
+    ]
+    practice = by_id["forrester-path"]["stages"][0]["practices"][0]
+    assert set(practice) >= {"id", "text"}
+
+
+def test_creating_a_session_returns_code_secret_and_urls(client):
+    response = client.post(
+        "/api/sessions", json={"framework": "three-levels", "title": "Spring review", "organization": "Acme"}
+    )
+    assert response.status_code == 201
+    body = response.json
+    assert re.fullmatch(f"[{CODE_ALPHABET}]{{6}}", body["code"])
+    assert len(body["facilitator_token"]) >= 22  # >= 128 random bits, URL-safe base64
+    assert body["join_url"] == f"http://workshop.test/join/{body['code']}"
+    assert body["facilitator_url"].endswith(f"/host/{body['code']}#key={body['facilitator_token']}")
+    assert body["presenter_url"].startswith(f"http://workshop.test/present/{body['code']}#key=")
+    assert body["facilitator_token"] not in body["presenter_url"]
+
+
+def test_codes_and_secrets_are_unique(client):
+    bodies = [client.post("/api/sessions", json={"framework": "three-levels", "title": "t"}).json for _ in range(30)]
+    assert len({b["code"] for b in bodies}) == 30
+    assert len({b["facilitator_token"] for b in bodies}) == 30
+
+
+def test_summary_reports_status_participants_and_counts(client, new_session, facilitator, join_participant):
+    session = new_session(framework="temkin-five-levels")
+    host = facilitator(session)
+    phones = [join_participant(session) for _ in range(3)]
+    host.emit("open", {"practice": "interested-important"})
+    for phone, level in zip(phones, ("missing", "missing", "unknown")):
+        phone.emit("vote", {"practice": "interested-important", "level": level})
+    host.emit("reveal", {"practice": "interested-important"})
+    body = client.get(
+        f"/api/sessions/{session['code']}/summary",
+        headers={"Authorization": f"Bearer {session['facilitator_token']}"},
+    ).json
+    assert body["status"] == "running" and body["participants"] == 3
+    row = body["practices"][0]
+    assert row["id"] == "interested-important"
+    assert row["rounds"][0]["counts"] == {
+        "missing": 2, "ad_hoc": 0, "repeatable": 0, "systematic": 0, "unknown": 1
+    }
+    assert row["consolidated_level"] is None
+    assert [r["status"] for r in body["practices"][1:]] == ["pending"] * 7
+
+
+def test_public_session_info_and_pages(client, new_session):
+    session = new_session(organization="Acme", settings={"segments": ["Leadership", "Frontline"]})
+    info = client.get(f"/api/sessions/{session['code'].lower()}").json
+    assert info["segments"] == ["Leadership", "Frontline"] and info["organization"] == "Acme"
+    assert "facilitator_token" not in str(info)
+    for path in ("/", "/new", f"/join/{session['code']}", f"/host/{session['code']}", f"/present/{session['code']}"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/host/ZZZZZZ").status_code == 404
+    svg = client.get(f"/qr/{session['code']}.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert b"<svg" in svg.data

@@ -1,0 +1,113 @@
+"""The HTTP API: JSON in and out; errors are ``{"error": code, "message": text}`` with a 4xx status."""
+
+import logging
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .core import protocol
+from .core.errors import BadRequest, Unauthorized, WorkshopError
+from .core.snapshots import framework_view
+
+log = logging.getLogger(__name__)
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+
+def service():
+    return current_app.extensions["workshop.service"]
+
+
+def public_url(path: str) -> str:
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return base.rstrip("/") + path
+
+
+def json_body() -> dict:
+    if not request.is_json:
+        raise BadRequest("send a JSON body with Content-Type: application/json")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("the body is not valid JSON")
+    return data
+
+
+def bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send the facilitator token as 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def facilitator_code(code: str) -> str:
+    """Check the URL's code and the bearer token; return the canonical code."""
+    code = protocol.normalise_code(code)
+    service().check_facilitator(code, bearer_token())
+    return code
+
+
+def session_links(code: str, facilitator_token: str, presenter_token: str | None = None) -> dict:
+    links = {
+        "join_url": public_url(f"/join/{code}"),
+        "facilitator_url": public_url(f"/host/{code}#key={facilitator_token}"),
+    }
+    if presenter_token:
+        links["presenter_url"] = public_url(f"/present/{code}#key={presenter_token}")
+    return links
+
+
+@api.get("/frameworks")
+def frameworks():
+    return {"frameworks": [framework_view(framework) for framework in service().frameworks.values()]}
+
+
+@api.post("/sessions")
+def create_session():
+    command = protocol.parse_new_session(json_body())
+    created = service().create(command)
+    code = created.assessment.code
+    body = {
+        "code": code,
+        "facilitator_token": created.facilitator_token,
+        "presenter_token": created.presenter_token,
+        **session_links(code, created.facilitator_token, created.presenter_token),
+    }
+    return jsonify(body), 201
+
+
+@api.get("/sessions/<code>/summary")
+def summary(code):
+    return service().summary(facilitator_code(code))
+
+
+@api.get("/sessions/<code>")
+def public_info(code):
+    """What a phone needs before joining: title, organisation, segments, status."""
+    code = protocol.normalise_code(code)
+    assessment = service().load(code)
+    return {
+        "code": code,
+        "title": assessment.title,
+        "organization": assessment.organization,
+        "framework": {"id": assessment.framework.id, "name": assessment.framework.name},
+        "segments": list(assessment.settings.segments),
+        "status": assessment.status,
+    }
+
+
+@api.errorhandler(WorkshopError)
+def workshop_error(error: WorkshopError):
+    return jsonify(error.as_dict()), error.http_status
+
+
+@api.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(error.code, "bad_request")
+    return jsonify({"error": code, "message": error.description}), error.code
+
+
+@api.errorhandler(Exception)
+def unexpected_error(error: Exception):
+    log.exception("unexpected error in %s %s", request.method, request.path)
+    return jsonify({"error": "internal", "message": "something went wrong on the server; it has been logged"}), 500

@@ -1,0 +1,87 @@
+"""The Flask application factory."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .core.frameworks import BUILTIN_DIRECTORY, load_frameworks
+from .extensions import socketio
+from .realtime import Realtime
+from .service import Workshops
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+PACKAGE = Path(__file__).resolve().parent
+DEFAULTS = {
+    "DATABASE": "sessions/workshop.db",
+    "FRAMEWORK_DIRS": [],
+    "PUBLIC_URL": None,
+    "ASYNC_MODE": "threading",
+    "MESSAGE_QUEUE": None,
+    "CORS_ORIGINS": None,
+    "TALLY_INTERVAL": 0.1,
+    "BACKGROUND_TICKER": True,
+    "MAX_PAYLOAD_BYTES": 64 * 1024,
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+}
+
+
+def site_folder(name: str) -> str:
+    """``templates``/``static`` beside the package (a checkout) or inside it (an installed wheel)."""
+    for candidate in (PACKAGE.parent / name, PACKAGE / "_site" / name):
+        if candidate.is_dir():
+            return str(candidate)
+    raise RuntimeError(f"cannot find the {name} folder next to {PACKAGE}")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: load and validate frameworks, open the store, attach Socket.IO."""
+    app = Flask(
+        __name__,
+        template_folder=site_folder("templates"),
+        static_folder=site_folder("static"),
+        static_url_path="/static",
+    )
+    app.config.update(DEFAULTS)
+    app.config.update(config or {})
+    app.json.sort_keys = False
+
+    frameworks = load_frameworks([BUILTIN_DIRECTORY, *map(Path, app.config["FRAMEWORK_DIRS"])])
+    store = Store(app.config["DATABASE"])
+    service = Workshops(store, frameworks)
+    app.extensions["workshop.service"] = service
+
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["CORS_ORIGINS"],
+        max_http_buffer_size=app.config["MAX_PAYLOAD_BYTES"],
+        ping_interval=20,
+        ping_timeout=20,
+    )
+    realtime = Realtime(
+        socketio, service, app.config["TALLY_INTERVAL"], ticker=app.config["BACKGROUND_TICKER"]
+    )
+    realtime.register()
+    app.extensions["workshop.realtime"] = realtime
+
+    from .api import api
+    from .pages import pages
+
+    app.register_blueprint(api)
+    app.register_blueprint(pages)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+                error.code, "bad_request"
+            )
+            return jsonify({"error": code, "message": error.description}), error.code
+        return error
+
+    return app

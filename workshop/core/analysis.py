@@ -1,0 +1,332 @@
+"""Where the group agrees and disagrees: per practice and round, across rounds, across the session.
+
+Everything is computed from counts (votes per level), never from lists of votes, so the cost does
+not grow with the number of participants. The measures are in ``agreement``; this module turns
+them into the labels, consolidated levels, shifts and the discussion queue a facilitator uses.
+The method, thresholds and sources are documented in docs/agreement.md.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from . import agreement, scale
+from .assessment import Settings
+
+AGREED = "agreed"
+LEANING = "leaning"
+SPLIT = "split"
+POLARISED = "polarised"
+TOO_FEW = "too_few"
+UNCLEAR = "unclear"
+
+LABELS = (AGREED, LEANING, SPLIT, POLARISED, TOO_FEW, UNCLEAR)
+LABEL_TEXT = {
+    AGREED: "Agreed",
+    LEANING: "Leaning",
+    SPLIT: "Split",
+    POLARISED: "Polarised",
+    TOO_FEW: "Too few votes",
+    UNCLEAR: "Unclear",
+}
+LABEL_MEANING = {
+    AGREED: "Most of the group chose the same level and the rest are close to it.",
+    LEANING: "Most of the group is within two neighbouring levels, but not on one.",
+    SPLIT: "Votes are spread across the scale; there is no shared view yet.",
+    POLARISED: "Two camps at levels that are not neighbours: the group sees this very differently.",
+    TOO_FEW: "Not enough people rated this practice to say.",
+    UNCLEAR: "Many people said they don't know: the group lacks the information to judge.",
+}
+# Most divided first: the order of the discussion queue.
+DIVIDED_ORDER = (POLARISED, SPLIT, LEANING, UNCLEAR, TOO_FEW, AGREED)
+DIVIDED = frozenset({POLARISED, SPLIT, LEANING})
+
+CONVERGED = "converged"
+DIVERGED = "diverged"
+STILL_DIVIDED = "still_divided"
+STILL_AGREED = "still_agreed"
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """The analysis of one round of votes on one practice (or one segment's votes)."""
+
+    counts: tuple[int, ...]  # votes per level, Missing..Systematic
+    abstaining: int  # "don't know" votes
+    voters: int  # votes at a level (abstentions excluded)
+    modes: tuple[str, ...]
+    mode_share: float | None
+    median_low: str | None
+    median_high: str | None
+    mean: float | None
+    consensus: float | None  # Tastle & Wierman's Cns
+    dispersion: float | None  # Leik's D
+    agreement: float | None  # van der Eijk's A
+    polarisation: float | None
+    rwg: float | None
+    q1: float | None
+    q3: float | None
+    iqr: float | None
+    adjacent_share: float | None
+    adjacent_pair: tuple[str, str] | None
+    label: str
+
+    @property
+    def between_levels(self) -> bool:
+        """The group's median falls between two levels (lower and upper medians differ)."""
+        return self.median_low is not None and self.median_low != self.median_high
+
+    @property
+    def computed_level(self) -> str | None:
+        """The proposed consolidated level: the lower median (conservative, always a real level)."""
+        return self.median_low
+
+    @property
+    def abstaining_share(self) -> float | None:
+        total = self.voters + self.abstaining
+        return self.abstaining / total if total else None
+
+    @property
+    def divided(self) -> bool:
+        return self.label in DIVIDED
+
+    def counts_by_level(self) -> dict[str, int]:
+        result = {level.value: count for level, count in zip(scale.LEVELS, self.counts)}
+        result[scale.UNKNOWN] = self.abstaining
+        return result
+
+    def as_dict(self) -> dict:
+        total = self.voters
+        return {
+            "counts": self.counts_by_level(),
+            "voters": self.voters,
+            "abstaining": self.abstaining,
+            "distribution": {
+                level.value: _round(count / total) if total else None
+                for level, count in zip(scale.LEVELS, self.counts)
+            },
+            "modes": list(self.modes),
+            "mode_share": _round(self.mode_share),
+            "median_low": self.median_low,
+            "median_high": self.median_high,
+            "between_levels": self.between_levels,
+            "computed_level": self.computed_level,
+            "mean": _round(self.mean),
+            "consensus": _round(self.consensus),
+            "dispersion": _round(self.dispersion),
+            "agreement": _round(self.agreement),
+            "polarisation": _round(self.polarisation),
+            "rwg": _round(self.rwg),
+            "q1": _round(self.q1),
+            "q3": _round(self.q3),
+            "iqr": _round(self.iqr),
+            "adjacent_share": _round(self.adjacent_share),
+            "adjacent_pair": list(self.adjacent_pair) if self.adjacent_pair else None,
+            "abstaining_share": _round(self.abstaining_share),
+            "label": self.label,
+            "label_text": LABEL_TEXT[self.label],
+        }
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _value(rank: int | None) -> str | None:
+    return None if rank is None else scale.level_at(rank).value
+
+
+def counts_from_levels(levels: Mapping[str, int]) -> tuple[tuple[int, ...], int]:
+    """Split a {wire value: count} mapping into level counts and the number of abstentions."""
+    counts = tuple(int(levels.get(level.value, 0)) for level in scale.LEVELS)
+    return counts, int(levels.get(scale.UNKNOWN, 0))
+
+
+def analyse(counts: Iterable[int], abstaining: int = 0, settings: Settings = Settings()) -> RoundResult:
+    """Every figure and the label for one round, from the counts at the four levels."""
+    counts = tuple(int(count) for count in counts)
+    if len(counts) != len(scale.LEVELS):
+        raise ValueError(f"expected {len(scale.LEVELS)} counts, got {len(counts)}")
+    voters = sum(counts)
+    medians = agreement.medians(counts)
+    quartiles = agreement.quartiles(counts)
+    pair = agreement.adjacent_pair_share(counts)
+    result = dict(
+        counts=counts,
+        abstaining=abstaining,
+        voters=voters,
+        modes=tuple(_value(rank) for rank in agreement.modes(counts)),
+        mode_share=agreement.mode_share(counts),
+        median_low=_value(medians[0]) if medians else None,
+        median_high=_value(medians[1]) if medians else None,
+        mean=agreement.mean_rank(counts),
+        consensus=agreement.consensus(counts),
+        dispersion=agreement.leik_dispersion(counts),
+        agreement=agreement.van_der_eijk_agreement(counts),
+        polarisation=agreement.polarisation(counts),
+        rwg=agreement.rwg(counts),
+        q1=quartiles[0] if quartiles else None,
+        q3=quartiles[1] if quartiles else None,
+        iqr=agreement.interquartile_range(counts),
+        adjacent_share=pair[0] if pair else None,
+        adjacent_pair=(_value(pair[1][0]), _value(pair[1][1])) if pair else None,
+    )
+    result["label"] = label(counts, abstaining, settings)
+    return RoundResult(**result)
+
+
+def is_polarised(counts: tuple[int, ...], peak_share: float) -> bool:
+    """Two camps: two levels that are not neighbours each hold at least ``peak_share`` of the
+    votes, and every level between them holds fewer votes than either camp."""
+    total = sum(counts)
+    if not total:
+        return False
+    for low in range(len(counts)):
+        for high in range(low + 2, len(counts)):
+            smaller = min(counts[low], counts[high])
+            if smaller / total >= peak_share and all(
+                between < smaller for between in counts[low + 1 : high]
+            ):
+                return True
+    return False
+
+
+def label(counts: tuple[int, ...], abstaining: int, settings: Settings) -> str:
+    """The agreement label; the rules are applied in this order (docs/agreement.md):
+
+    unclear   at least ``unclear_share`` of the answers are "don't know";
+    too_few   fewer than ``min_voters`` rated the practice;
+    polarised two camps at non-neighbouring levels (``is_polarised``);
+    agreed    ``agreed_share`` or more on one level (Delphi percent agreement) and rwg at least
+              ``agreed_rwg`` (strong within-group agreement), so a far minority blocks it;
+    leaning   ``leaning_pair_share`` or more on two neighbouring levels;
+    split     anything else.
+    """
+    voters = sum(counts)
+    answers = voters + abstaining
+    if answers and abstaining / answers >= settings.unclear_share:
+        return UNCLEAR
+    if voters < settings.min_voters:
+        return TOO_FEW
+    if is_polarised(counts, settings.polarised_share):
+        return POLARISED
+    within = agreement.rwg(counts)
+    if agreement.mode_share(counts) >= settings.agreed_share and within is not None and within >= settings.agreed_rwg:
+        return AGREED
+    pair = agreement.adjacent_pair_share(counts)
+    if pair and pair[0] >= settings.leaning_pair_share:
+        return LEANING
+    return SPLIT
+
+
+def divided_rank(result: RoundResult) -> tuple[int, float]:
+    """Sort key, most divided first: by label, then by consensus (lowest first)."""
+    consensus = result.consensus if result.consensus is not None else 1.0
+    return DIVIDED_ORDER.index(result.label), consensus
+
+
+@dataclass(frozen=True)
+class Shift:
+    """How a practice's result changed from one round to the next."""
+
+    from_round: int
+    to_round: int
+    kind: str  # converged | diverged | still_divided | still_agreed
+    level_change: int | None  # lower median, in levels (positive = up the scale)
+    mean_change: float | None
+    consensus_change: float | None
+    from_label: str
+    to_label: str
+
+    @property
+    def direction(self) -> str | None:
+        if self.level_change is None:
+            return None
+        return "up" if self.level_change > 0 else "down" if self.level_change < 0 else "same"
+
+    def describe(self) -> str:
+        parts = {
+            CONVERGED: "The group converged",
+            DIVERGED: "The group no longer agrees",
+            STILL_DIVIDED: "Still divided",
+            STILL_AGREED: "Still agreed",
+        }[self.kind]
+        if self.level_change:
+            steps = abs(self.level_change)
+            parts += f"; moved {self.direction} {steps} level{'s' if steps > 1 else ''}"
+        elif self.level_change == 0:
+            parts += "; same level"
+        if self.consensus_change is not None:
+            parts += f" (consensus {self.consensus_change:+.2f})"
+        return parts + "."
+
+    def as_dict(self) -> dict:
+        return {
+            "from_round": self.from_round,
+            "to_round": self.to_round,
+            "kind": self.kind,
+            "direction": self.direction,
+            "level_change": self.level_change,
+            "mean_change": _round(self.mean_change),
+            "consensus_change": _round(self.consensus_change),
+            "from_label": self.from_label,
+            "to_label": self.to_label,
+            "text": self.describe(),
+        }
+
+
+def compare_rounds(previous: RoundResult, current: RoundResult, from_round: int, to_round: int) -> Shift:
+    """What changed between two rounds of the same practice."""
+    was_agreed = previous.label == AGREED
+    now_agreed = current.label == AGREED
+    kind = (
+        STILL_AGREED if was_agreed and now_agreed
+        else CONVERGED if now_agreed
+        else DIVERGED if was_agreed
+        else STILL_DIVIDED
+    )
+    level_change = None
+    if previous.median_low and current.median_low:
+        level_change = scale.rank_of(current.median_low) - scale.rank_of(previous.median_low)
+    mean_change = (
+        current.mean - previous.mean if current.mean is not None and previous.mean is not None else None
+    )
+    consensus_change = (
+        current.consensus - previous.consensus
+        if current.consensus is not None and previous.consensus is not None
+        else None
+    )
+    return Shift(
+        from_round, to_round, kind, level_change, mean_change, consensus_change, previous.label, current.label
+    )
+
+
+def session_alpha(unit_counts: Iterable[tuple[int, ...]]) -> float | None:
+    """Krippendorff's ordinal alpha over participants x practices (units = practices).
+
+    Only the counts per practice are needed: the coincidence matrix sums pairs within each unit.
+    Its known limit: when every practice gets the same ratings, expected disagreement vanishes and
+    alpha is undefined or near 0 although everyone agrees (docs/agreement.md).
+    """
+    units = [tuple(counts) for counts in unit_counts if sum(counts) >= 2]
+    if not units:
+        return None
+    return agreement.krippendorff_alpha(units, metric="ordinal")
+
+
+def perception_gap(results: Mapping[str, RoundResult]) -> dict | None:
+    """The largest difference between segments' mean levels on one practice (segments shown only)."""
+    means = {name: result.mean for name, result in results.items() if result.mean is not None}
+    if len(means) < 2:
+        return None
+    high = max(means, key=means.get)
+    low = min(means, key=means.get)
+    return {
+        "gap": _round(means[high] - means[low]),
+        "highest": high,
+        "lowest": low,
+        "median_gap": (
+            scale.rank_of(results[high].median_low) - scale.rank_of(results[low].median_low)
+            if results[high].median_low and results[low].median_low
+            else None
+        ),
+    }

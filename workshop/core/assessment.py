@@ -1,0 +1,304 @@
+"""The session's rules: what may happen when, as pure functions over an ``Assessment``.
+
+An assessment (the product calls it a session; the word "session" is avoided in code so it is not
+confused with ``flask.session``) moves through rounds per practice:
+
+    pending --open--> round 1 open --reveal--> round 1 revealed --revote--> round 2 open --> ...
+
+Votes are accepted only while a practice's latest round is open; nobody sees anything but the
+number of votes until that round is revealed. A revealed round can be consolidated (the group's
+level for the practice); a new round undoes nothing but makes the consolidation of an older round
+stale. Closing reveals any open round and makes the assessment read-only.
+
+Each rule takes the current ``Assessment`` and returns the facts to persist (``Change``); the store
+writes them and the adapters broadcast. Nothing here performs I/O.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+from . import scale
+from .errors import BadRequest, Closed, NotFound, NotOpen, NotRevealed
+from .frameworks import Framework
+
+ALL = "*"
+RUNNING = "running"
+CLOSED = "closed"
+
+PENDING = "pending"
+OPEN = "open"
+REVEALED = "revealed"
+
+
+@dataclass(frozen=True)
+class Round:
+    """The latest round of a practice."""
+
+    practice_id: str
+    number: int
+    revealed: bool
+
+    @property
+    def status(self) -> str:
+        return REVEALED if self.revealed else OPEN
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The facilitator's consolidation of a practice, for one round."""
+
+    practice_id: str
+    round: int
+    level: str
+    computed_level: str | None
+    note: str | None
+
+    @property
+    def overridden(self) -> bool:
+        return self.computed_level != self.level
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Per-session choices; every field has a documented default (docs/agreement.md)."""
+
+    placement_threshold: str = scale.REPEATABLE.value
+    segments: tuple[str, ...] = ()
+    auto_reveal: bool = False
+    min_voters: int = 3
+    min_segment_size: int = 3
+    agreed_share: float = 0.75
+    agreed_rwg: float = 0.70
+    leaning_pair_share: float = 0.75
+    polarised_share: float = 0.25
+    unclear_share: float = 0.50
+
+    def as_dict(self) -> dict:
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["segments"] = list(self.segments)
+        return data
+
+
+def _frozen(mapping: Mapping) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the rules need to know about one session, at one moment."""
+
+    code: str
+    title: str
+    organization: str | None
+    framework: Framework
+    settings: Settings = Settings()
+    status: str = RUNNING
+    current_practice: str | None = None
+    rounds: Mapping[str, Round] = field(default_factory=lambda: _frozen({}))
+    decisions: Mapping[str, Decision] = field(default_factory=lambda: _frozen({}))
+    team: str | None = None
+    notes: str | None = None
+    created_at: str | None = None
+    closed_at: str | None = None
+    version: int = 0
+
+    @property
+    def closed(self) -> bool:
+        return self.status == CLOSED
+
+    def practice_status(self, practice_id: str) -> str:
+        current = self.rounds.get(practice_id)
+        return current.status if current else PENDING
+
+    def latest_round(self, practice_id: str) -> Round | None:
+        return self.rounds.get(practice_id)
+
+    def decision(self, practice_id: str) -> Decision | None:
+        """The consolidation that still applies (made on the latest round), if any."""
+        decision = self.decisions.get(practice_id)
+        latest = self.rounds.get(practice_id)
+        if decision is None or latest is None or decision.round != latest.number:
+            return None
+        return decision
+
+    def open_practice_ids(self) -> list[str]:
+        return [p.id for p in self.framework.practices if self.practice_status(p.id) == OPEN]
+
+
+# --- the facts the rules produce --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a facilitator action changes; ``assessment`` is the state after it."""
+
+    assessment: Assessment
+    opened: tuple[Round, ...] = ()
+    revealed: tuple[Round, ...] = ()
+    decided: Decision | None = None
+    current_changed: bool = False
+    closed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.opened or self.revealed or self.decided or self.current_changed or self.closed
+        )
+
+
+def _ensure_running(assessment: Assessment) -> None:
+    if assessment.closed:
+        raise Closed("this session is closed; it can be read but not changed")
+
+
+def _targets(assessment: Assessment, target: str) -> list[str]:
+    if target == ALL:
+        return [practice.id for practice in assessment.framework.practices]
+    assessment.framework.practice(target)  # raises NotFound
+    return [target]
+
+
+def _with(assessment: Assessment, **changes) -> Assessment:
+    for name in ("rounds", "decisions"):
+        if name in changes:
+            changes[name] = _frozen(changes[name])
+    return replace(assessment, **changes)
+
+
+def open_practice(assessment: Assessment, target: str) -> Change:
+    """Open a practice for votes (``"*"``: every practice not yet opened, for self-paced mode).
+
+    Opening a practice that is already open or revealed only brings it to the room's attention
+    (it becomes the current practice); a new round on a revealed practice is ``revote``.
+    """
+    _ensure_running(assessment)
+    rounds = dict(assessment.rounds)
+    opened = []
+    for practice_id in _targets(assessment, target):
+        if practice_id not in rounds:
+            rounds[practice_id] = Round(practice_id, 1, revealed=False)
+            opened.append(rounds[practice_id])
+    current = None if target == ALL else target
+    return Change(
+        _with(assessment, rounds=rounds, current_practice=current),
+        opened=tuple(opened),
+        current_changed=current != assessment.current_practice,
+    )
+
+
+def reveal(assessment: Assessment, target: str) -> Change:
+    """Reveal the open round of a practice (``"*"``: every open round). Revealing twice is a no-op."""
+    _ensure_running(assessment)
+    rounds = dict(assessment.rounds)
+    revealed = []
+    for practice_id in _targets(assessment, target):
+        latest = rounds.get(practice_id)
+        if latest is None:
+            if target == ALL:
+                continue
+            raise NotOpen(f"{practice_id!r} has not been opened yet; open it before revealing")
+        if not latest.revealed:
+            rounds[practice_id] = replace(latest, revealed=True)
+            revealed.append(rounds[practice_id])
+    return Change(_with(assessment, rounds=rounds), revealed=tuple(revealed))
+
+
+def revote(assessment: Assessment, practice_id: str) -> Change:
+    """Start a new round on a revealed practice; earlier rounds are kept."""
+    _ensure_running(assessment)
+    if practice_id == ALL:
+        raise BadRequest("revote takes one practice id, not '*'")
+    assessment.framework.practice(practice_id)
+    latest = assessment.rounds.get(practice_id)
+    if latest is None:
+        raise NotOpen(f"{practice_id!r} has not been opened yet")
+    if not latest.revealed:
+        raise NotRevealed(f"round {latest.number} of {practice_id!r} is still open; reveal it first")
+    rounds = dict(assessment.rounds)
+    rounds[practice_id] = Round(practice_id, latest.number + 1, revealed=False)
+    return Change(
+        _with(assessment, rounds=rounds, current_practice=practice_id),
+        opened=(rounds[practice_id],),
+        current_changed=assessment.current_practice != practice_id,
+    )
+
+
+def consolidate(
+    assessment: Assessment,
+    practice_id: str,
+    computed_level: str | None,
+    level: str | None = None,
+    note: str | None = None,
+) -> Change:
+    """Record the group's level for a practice, from its latest revealed round.
+
+    ``computed_level`` is the analysis' proposal (the lower median, or None without votes); the
+    facilitator may accept it (``level`` None) or override it with another level and a note.
+    """
+    _ensure_running(assessment)
+    if practice_id == ALL:
+        raise BadRequest("consolidate takes one practice id, not '*'")
+    assessment.framework.practice(practice_id)
+    latest = assessment.rounds.get(practice_id)
+    if latest is None:
+        raise NotOpen(f"{practice_id!r} has not been opened yet")
+    if not latest.revealed:
+        raise NotRevealed(f"round {latest.number} of {practice_id!r} is still open; reveal it first")
+    chosen = scale.level(level).value if level is not None else computed_level
+    if chosen is None:
+        raise BadRequest(
+            f"round {latest.number} of {practice_id!r} has no rated votes; choose a level to record"
+        )
+    decision = Decision(practice_id, latest.number, chosen, computed_level, note)
+    decisions = dict(assessment.decisions)
+    decisions[practice_id] = decision
+    return Change(_with(assessment, decisions=decisions), decided=decision)
+
+
+def close(assessment: Assessment) -> Change:
+    """Close the session: open rounds are revealed and everything becomes read-only."""
+    _ensure_running(assessment)
+    revealed_all = reveal(assessment, ALL)
+    return Change(
+        _with(revealed_all.assessment, status=CLOSED, current_practice=None),
+        revealed=revealed_all.revealed,
+        current_changed=assessment.current_practice is not None,
+        closed=True,
+    )
+
+
+def ensure_can_vote(assessment: Assessment, practice_id: str, round_number: int | None = None) -> Round:
+    """Return the open round a vote goes to, or raise why it cannot be cast."""
+    _ensure_running(assessment)
+    if not assessment.framework.has_practice(practice_id):
+        raise NotFound(f"no practice {practice_id!r} in this session's framework")
+    latest = assessment.rounds.get(practice_id)
+    if latest is None:
+        raise NotOpen("this practice is not open for votes yet")
+    if latest.revealed:
+        raise NotOpen(f"round {latest.number} of this practice has been revealed; votes are closed")
+    if round_number is not None and round_number != latest.number:
+        raise NotOpen(
+            f"this vote was for round {round_number}, but round {latest.number} is the one open"
+        )
+    return latest
+
+
+def ensure_can_join(assessment: Assessment, resuming: bool) -> None:
+    """New participants may join a running session at any time; a closed one only resumes."""
+    if assessment.closed and not resuming:
+        raise Closed("this session has ended; it no longer accepts new participants")
+
+
+def ensure_segment(assessment: Assessment, segment: str | None) -> str | None:
+    """Check a participant's chosen segment against the session's segments."""
+    if segment is None:
+        return None
+    if segment not in assessment.settings.segments:
+        if not assessment.settings.segments:
+            raise BadRequest("this session has no segments to choose from")
+        raise BadRequest(
+            f"segment must be one of {', '.join(assessment.settings.segments)}, not {segment!r}"
+        )
+    return segment

@@ -1,0 +1,395 @@
+"""The wire protocol: event names and the validation of every payload before it reaches the rules.
+
+Event names are defined here once and mirrored once in ``static/js/protocol.js``; they are documented
+with examples in ``docs/protocol.md``. Each ``parse_*`` function takes the raw JSON value a client
+sent and returns a frozen command, or raises ``BadRequest`` naming the field and the problem. Handlers
+never index raw dicts.
+"""
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import scale
+from .assessment import ALL, Settings
+from .errors import BadRequest
+
+# client -> server
+JOIN = "join"
+VOTE = "vote"
+HOST = "host"
+WATCH = "watch"
+OPEN = "open"
+REVEAL = "reveal"
+REVOTE = "revote"
+CONSOLIDATE = "consolidate"
+CLOSE = "close"
+REASONS = "reasons"
+TIMER = "timer"
+SPOTLIGHT = "spotlight"
+SETTINGS = "settings"
+# server -> client
+STATE = "state"
+TALLY = "tally"
+
+CLIENT_EVENTS = (
+    JOIN, VOTE, HOST, WATCH, OPEN, REVEAL, REVOTE, CONSOLIDATE, CLOSE, REASONS, TIMER, SPOTLIGHT,
+    SETTINGS,
+)
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: unambiguous when read aloud
+CODE_LENGTH = 6
+MAX_NAME = 40
+MAX_NOTE = 280
+MAX_TITLE = 120
+MAX_ORGANIZATION = 120
+MAX_TOKEN = 128
+MAX_SEGMENTS = 8
+MAX_SEGMENT_NAME = 40
+MAX_SESSION_NOTES = 4000
+MAX_TIMER_SECONDS = 3600
+
+_CODE_PATTERN = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class Payload:
+    """Reads one JSON object field by field; every problem names the field."""
+
+    def __init__(self, data, allowed: tuple[str, ...], what: str = "payload"):
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise BadRequest(f"{what} must be a JSON object, not {_json_type(data)}")
+        unknown = sorted(str(key) for key in data if key not in allowed)
+        if unknown:
+            expected = ", ".join(allowed) if allowed else "no fields"
+            raise BadRequest(f"unknown field {unknown[0]!r} (expected: {expected})")
+        self.data = data
+
+    def raw(self, name: str, required: bool):
+        value = self.data.get(name)
+        if value is None and required:
+            raise BadRequest(f"{name} is required")
+        return value
+
+    def text(
+        self, name: str, limit: int, *, required: bool = False, multiline: bool = False
+    ) -> str | None:
+        value = self.raw(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise BadRequest(f"{name} must be a string, not {_json_type(value)}")
+        value = clean_text(value, multiline=multiline)
+        if len(value) > limit:
+            raise BadRequest(f"{name} is {len(value)} characters long; the limit is {limit}")
+        if not value:
+            if required:
+                raise BadRequest(f"{name} must not be empty")
+            return None
+        return value
+
+    def code(self, name: str = "code") -> str:
+        value = self.raw(name, True)
+        return normalise_code(value)
+
+    def token(self, name: str, *, required: bool = True) -> str | None:
+        value = self.raw(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not _TOKEN_PATTERN.match(value):
+            raise BadRequest(f"{name} is not a valid token")
+        return value
+
+    def identifier(self, name: str, *, allow_all: bool = False, required: bool = True) -> str | None:
+        value = self.raw(name, required)
+        if value is None:
+            return None
+        if allow_all and value == ALL:
+            return ALL
+        if not isinstance(value, str) or not _ID_PATTERN.match(value):
+            suffix = " or '*'" if allow_all else ""
+            raise BadRequest(f"{name} must be a practice id{suffix}, not {_short(value)}")
+        return value
+
+    def choice(self, name: str, options: tuple[str, ...], *, required: bool = False) -> str | None:
+        value = self.raw(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or value not in options:
+            raise BadRequest(f"{name} must be one of {', '.join(options)}, not {_short(value)}")
+        return value
+
+    def integer(self, name: str, low: int, high: int, *, required: bool = False) -> int | None:
+        value = self.raw(name, required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadRequest(f"{name} must be an integer, not {_json_type(value)}")
+        if not low <= value <= high:
+            raise BadRequest(f"{name} must be between {low} and {high}, not {value}")
+        return value
+
+    def number(self, name: str, low: float, high: float) -> float | None:
+        value = self.raw(name, False)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise BadRequest(f"{name} must be a number, not {_json_type(value)}")
+        if not low <= value <= high:
+            raise BadRequest(f"{name} must be between {low} and {high}, not {value}")
+        return float(value)
+
+    def boolean(self, name: str) -> bool | None:
+        value = self.raw(name, False)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            raise BadRequest(f"{name} must be true or false, not {_json_type(value)}")
+        return value
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def _short(value) -> str:
+    if isinstance(value, str):
+        return repr(value[:40] + ("…" if len(value) > 40 else ""))
+    return _json_type(value)
+
+
+def clean_text(value: str, multiline: bool = False) -> str:
+    """Normalise user text: NFC, no control characters, collapsed spaces (lines kept if multiline)."""
+    value = unicodedata.normalize("NFC", value)
+    value = "".join(
+        char
+        for char in value
+        if char in "\n\t" or unicodedata.category(char)[0] != "C" or char in "\u200d"
+    )
+    if multiline:
+        lines = [" ".join(line.split()) for line in value.splitlines()]
+        return "\n".join(lines).strip()
+    return " ".join(value.split())
+
+
+def normalise_code(value) -> str:
+    """Accept a join code typed in any case, with spaces or a dash; return its canonical form."""
+    if not isinstance(value, str):
+        raise BadRequest(f"code must be a string, not {_json_type(value)}")
+    code = re.sub(r"[\s-]", "", value).upper()
+    if not _CODE_PATTERN.match(code):
+        raise BadRequest(
+            f"{_short(value)} is not a session code: codes have {CODE_LENGTH} letters and digits"
+        )
+    return code
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Join:
+    code: str
+    participant_token: str | None
+    name: str | None
+    segment: str | None
+
+
+@dataclass(frozen=True)
+class Vote:
+    practice: str
+    level: str
+    note: str | None
+    round: int | None
+
+
+@dataclass(frozen=True)
+class Host:
+    code: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Target:
+    practice: str
+
+
+@dataclass(frozen=True)
+class Consolidate:
+    practice: str
+    level: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Reasons:
+    practice: str
+    round: int | None
+
+
+@dataclass(frozen=True)
+class Timer:
+    seconds: int | None  # None stops the timer
+
+
+@dataclass(frozen=True)
+class Spotlight:
+    practice: str | None
+    show_reasons: bool
+
+
+@dataclass(frozen=True)
+class NewSession:
+    framework: str
+    title: str
+    organization: str | None
+    team: str | None
+    settings: Settings
+    previous: str | None = None
+
+
+def parse_join(data) -> Join:
+    payload = Payload(data, ("code", "participant_token", "name", "segment"))
+    return Join(
+        code=payload.code(),
+        participant_token=payload.token("participant_token", required=False),
+        name=payload.text("name", MAX_NAME),
+        segment=payload.text("segment", MAX_SEGMENT_NAME),
+    )
+
+
+def parse_vote(data) -> Vote:
+    payload = Payload(data, ("practice", "level", "note", "round"))
+    return Vote(
+        practice=payload.identifier("practice"),
+        level=payload.choice("level", scale.VOTE_VALUES, required=True),
+        note=payload.text("note", MAX_NOTE),
+        round=payload.integer("round", 1, 1000),
+    )
+
+
+def parse_host(data) -> Host:
+    payload = Payload(data, ("code", "facilitator_token"))
+    return Host(code=payload.code(), token=payload.token("facilitator_token"))
+
+
+def parse_watch(data) -> Host:
+    payload = Payload(data, ("code", "presenter_token"))
+    return Host(code=payload.code(), token=payload.token("presenter_token"))
+
+
+def parse_target(data, *, allow_all: bool = True) -> Target:
+    payload = Payload(data, ("practice",))
+    return Target(practice=payload.identifier("practice", allow_all=allow_all))
+
+
+def parse_consolidate(data) -> Consolidate:
+    payload = Payload(data, ("practice", "level", "note"))
+    return Consolidate(
+        practice=payload.identifier("practice"),
+        level=payload.choice("level", scale.LEVEL_VALUES),
+        note=payload.text("note", MAX_NOTE),
+    )
+
+
+def parse_close(data) -> None:
+    Payload(data, ())
+
+
+def parse_reasons(data) -> Reasons:
+    payload = Payload(data, ("practice", "round"))
+    return Reasons(practice=payload.identifier("practice"), round=payload.integer("round", 1, 1000))
+
+
+def parse_timer(data) -> Timer:
+    payload = Payload(data, ("seconds",))
+    return Timer(seconds=payload.integer("seconds", 5, MAX_TIMER_SECONDS))
+
+
+def parse_spotlight(data) -> Spotlight:
+    payload = Payload(data, ("practice", "show_reasons"))
+    return Spotlight(
+        practice=payload.identifier("practice", required=False),
+        show_reasons=bool(payload.boolean("show_reasons")),
+    )
+
+
+def parse_settings(data, base: Settings | None = None, *, allow_segments: bool = True) -> Settings:
+    """Validate session settings; fields not given keep ``base``'s values (the defaults)."""
+    base = base or Settings()
+    fields = tuple(Settings.__dataclass_fields__)
+    if not allow_segments:
+        fields = tuple(name for name in fields if name != "segments")
+    payload = Payload(data, fields, what="settings")
+    values = base.as_dict()
+    values["segments"] = tuple(base.segments)
+    threshold = payload.choice("placement_threshold", scale.LEVEL_VALUES)
+    if threshold is not None:
+        values["placement_threshold"] = threshold
+    auto_reveal = payload.boolean("auto_reveal")
+    if auto_reveal is not None:
+        values["auto_reveal"] = auto_reveal
+    for name, low, high in (("min_voters", 2, 1000), ("min_segment_size", 3, 1000)):
+        value = payload.integer(name, low, high)
+        if value is not None:
+            values[name] = value
+    for name in ("agreed_share", "agreed_rwg", "leaning_pair_share", "polarised_share", "unclear_share"):
+        value = payload.number(name, 0.05, 1.0)
+        if value is not None:
+            values[name] = value
+    segments = payload.raw("segments", False)
+    if segments is not None:
+        values["segments"] = parse_segments(segments)
+    return Settings(**values)
+
+
+def parse_segments(value) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise BadRequest(f"segments must be an array of names, not {_json_type(value)}")
+    if len(value) > MAX_SEGMENTS:
+        raise BadRequest(f"at most {MAX_SEGMENTS} segments, not {len(value)}")
+    names: list[str] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise BadRequest(f"segments[{index}] must be a string, not {_json_type(item)}")
+        name = clean_text(item)
+        if not name:
+            continue
+        if len(name) > MAX_SEGMENT_NAME:
+            raise BadRequest(f"segments[{index}] is longer than {MAX_SEGMENT_NAME} characters")
+        if name.casefold() in (existing.casefold() for existing in names):
+            raise BadRequest(f"segment {name!r} is listed twice")
+        names.append(name)
+    return tuple(names)
+
+
+def parse_new_session(data) -> NewSession:
+    payload = Payload(data, ("framework", "title", "organization", "team", "settings", "previous"))
+    framework = payload.raw("framework", True)
+    if not isinstance(framework, str) or not _ID_PATTERN.match(framework):
+        raise BadRequest(f"framework must be a framework id, not {_short(framework)}")
+    previous = payload.raw("previous", False)
+    return NewSession(
+        framework=framework,
+        title=payload.text("title", MAX_TITLE, required=True),
+        organization=payload.text("organization", MAX_ORGANIZATION),
+        team=payload.text("team", MAX_ORGANIZATION),
+        settings=parse_settings(payload.raw("settings", False)),
+        previous=normalise_code(previous) if previous is not None else None,
+    )

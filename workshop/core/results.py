@@ -1,0 +1,201 @@
+"""The derived results of a whole session, from its state and its vote counts.
+
+One function, ``build_results``, turns facts into everything the views, the API and the exports
+show: per practice and round the analysis (only for revealed rounds), the shift between rounds, the
+consolidated level, the discussion queue, Krippendorff's alpha, the per-segment figures and the
+placement. Before a reveal only the number of votes exists here, so nothing can leak.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import analysis, scale
+from .assessment import OPEN, PENDING, REVEALED, Assessment, Decision
+from .frameworks import Practice, Stage
+from .placement import Placement, PracticeLevel, place
+
+LevelCounts = Mapping[tuple[str, int, str | None, str], int]  # (practice, round, segment, level) -> n
+NO_SEGMENT = None
+
+
+@dataclass(frozen=True)
+class RoundView:
+    number: int
+    revealed: bool
+    votes: int  # everyone who answered, "don't know" included
+    result: analysis.RoundResult | None  # None until revealed
+    segments: Mapping[str, analysis.RoundResult]  # only segments large enough to show
+    hidden_segments: tuple[str, ...]  # segments with voters, too small to show
+
+
+@dataclass(frozen=True)
+class PracticeView:
+    practice: Practice
+    stage: Stage
+    position: int
+    status: str  # pending | open | revealed
+    rounds: tuple[RoundView, ...]
+    shift: analysis.Shift | None  # between the last two revealed rounds
+    decision: Decision | None
+
+    @property
+    def latest(self) -> RoundView | None:
+        return self.rounds[-1] if self.rounds else None
+
+    @property
+    def latest_revealed(self) -> RoundView | None:
+        for view in reversed(self.rounds):
+            if view.revealed:
+                return view
+        return None
+
+    @property
+    def result(self) -> analysis.RoundResult | None:
+        revealed = self.latest_revealed
+        return revealed.result if revealed else None
+
+    @property
+    def computed_level(self) -> str | None:
+        return self.result.computed_level if self.result else None
+
+    @property
+    def consolidated_level(self) -> str | None:
+        return self.decision.level if self.decision else None
+
+    @property
+    def gap(self) -> dict | None:
+        revealed = self.latest_revealed
+        return analysis.perception_gap(revealed.segments) if revealed else None
+
+
+@dataclass(frozen=True)
+class SessionResults:
+    assessment: Assessment
+    practices: tuple[PracticeView, ...]
+    queue: tuple[str, ...]  # revealed practices, most divided first
+    alpha: float | None
+    placement: Placement
+
+    def practice(self, practice_id: str) -> PracticeView:
+        for view in self.practices:
+            if view.practice.id == practice_id:
+                return view
+        raise KeyError(practice_id)
+
+    @property
+    def revealed_count(self) -> int:
+        return sum(1 for view in self.practices if view.result is not None)
+
+    @property
+    def consolidated_count(self) -> int:
+        return sum(1 for view in self.practices if view.decision is not None)
+
+
+def _segment_results(
+    by_segment: Mapping[str | None, tuple[list[int], int]], assessment: Assessment
+) -> tuple[dict[str, analysis.RoundResult], tuple[str, ...]]:
+    """Per-segment analysis, suppressing segments below the minimum size.
+
+    Complementary suppression: the whole group's figures are shown, so if the voters left out of the
+    shown segments (small segments plus people without a segment) number between 1 and the minimum,
+    the smallest shown segment is hidden too, until nobody can be singled out by subtraction.
+    """
+    settings = assessment.settings
+    minimum = max(3, settings.min_segment_size)
+    sizes = {
+        name: sum(counts) + abstaining
+        for name, (counts, abstaining) in by_segment.items()
+        if name is not None and name in settings.segments
+    }
+    shown = {name for name, size in sizes.items() if size >= minimum}
+    total = sum(sum(counts) + abstaining for counts, abstaining in by_segment.values())
+
+    def residual() -> int:
+        return total - sum(sizes[name] for name in shown)
+
+    while shown and 0 < residual() < minimum:
+        shown.remove(min(shown, key=lambda name: (sizes[name], name)))
+    results = {
+        name: analysis.analyse(by_segment[name][0], by_segment[name][1], settings)
+        for name in settings.segments
+        if name in shown
+    }
+    hidden = tuple(name for name in settings.segments if name in sizes and name not in shown)
+    return results, hidden
+
+
+def build_results(assessment: Assessment, level_counts: LevelCounts) -> SessionResults:
+    """Derive everything shown about a session from its state and vote counts."""
+    settings = assessment.settings
+    grouped: dict[tuple[str, int], dict[str | None, tuple[list[int], int]]] = defaultdict(dict)
+    for (practice_id, number, segment, level), count in level_counts.items():
+        segments = grouped[(practice_id, number)]
+        counts, abstaining = segments.get(segment, ([0, 0, 0, 0], 0))
+        if level == scale.UNKNOWN:
+            abstaining += count
+        else:
+            counts = list(counts)
+            counts[scale.rank_of(level) - 1] += count
+        segments[segment] = (counts, abstaining)
+
+    views = []
+    for position, practice in enumerate(assessment.framework.practices, start=1):
+        latest = assessment.latest_round(practice.id)
+        rounds = []
+        if latest is not None:
+            for number in range(1, latest.number + 1):
+                by_segment = grouped.get((practice.id, number), {})
+                total_counts = [0, 0, 0, 0]
+                total_abstaining = 0
+                for counts, abstaining in by_segment.values():
+                    total_counts = [a + b for a, b in zip(total_counts, counts)]
+                    total_abstaining += abstaining
+                revealed = number < latest.number or latest.revealed
+                segment_results, hidden = (
+                    _segment_results(by_segment, assessment) if revealed and settings.segments else ({}, ())
+                )
+                rounds.append(
+                    RoundView(
+                        number=number,
+                        revealed=revealed,
+                        votes=sum(total_counts) + total_abstaining,
+                        result=analysis.analyse(total_counts, total_abstaining, settings) if revealed else None,
+                        segments=segment_results,
+                        hidden_segments=hidden,
+                    )
+                )
+        revealed_rounds = [view for view in rounds if view.revealed]
+        shift = None
+        if len(revealed_rounds) >= 2:
+            before, after = revealed_rounds[-2], revealed_rounds[-1]
+            shift = analysis.compare_rounds(before.result, after.result, before.number, after.number)
+        views.append(
+            PracticeView(
+                practice=practice,
+                stage=assessment.framework.stage_of(practice.id),
+                position=position,
+                status=assessment.practice_status(practice.id),
+                rounds=tuple(rounds),
+                shift=shift,
+                decision=assessment.decision(practice.id),
+            )
+        )
+
+    revealed_views = [view for view in views if view.result is not None]
+    queue = tuple(
+        view.practice.id
+        for view in sorted(revealed_views, key=lambda view: analysis.divided_rank(view.result))
+    )
+    alpha = analysis.session_alpha(view.result.counts for view in revealed_views)
+    levels = {}
+    for view in views:
+        if view.decision is not None:
+            levels[view.practice.id] = PracticeLevel(view.practice.id, view.decision.level)
+        elif view.computed_level is not None:
+            levels[view.practice.id] = PracticeLevel(view.practice.id, view.computed_level, provisional=True)
+    placement = place(assessment.framework, levels, settings.placement_threshold)
+    return SessionResults(assessment, tuple(views), queue, alpha, placement)
+
+
+__all__ = ["build_results", "SessionResults", "PracticeView", "RoundView", "OPEN", "PENDING", "REVEALED"]

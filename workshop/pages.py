@@ -1,0 +1,78 @@
+"""HTML pages: server-rendered shells; the live parts are vanilla ES modules in ``static/js``."""
+
+import io
+
+import segno
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from .core import protocol, scale
+from .core.errors import WorkshopError
+from .core.snapshots import framework_view
+
+pages = Blueprint("pages", __name__)
+
+
+def service():
+    return current_app.extensions["workshop.service"]
+
+
+def join_url(code: str) -> str:
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return base.rstrip("/") + f"/join/{code}"
+
+
+def known_code(code: str) -> str:
+    """The canonical code of an existing session, or a 404 page."""
+    try:
+        code = protocol.normalise_code(code)
+        service().load(code)
+    except WorkshopError:
+        abort(404)
+    return code
+
+
+@pages.get("/")
+def landing():
+    return render_template("landing.html")
+
+
+@pages.get("/new")
+def new_session():
+    frameworks = [framework_view(f) for f in service().frameworks.values()]
+    return render_template(
+        "new.html", frameworks=frameworks, levels=scale.LEVELS, default_threshold=scale.REPEATABLE.value
+    )
+
+
+@pages.get("/join/<code>")
+def join(code):
+    try:
+        code = protocol.normalise_code(code)
+    except WorkshopError:
+        abort(404)
+    return render_template("participant.html", code=code)
+
+
+@pages.get("/host/<code>")
+def host(code):
+    code = known_code(code)
+    return render_template("facilitator.html", code=code, join_url=join_url(code))
+
+
+@pages.get("/present/<code>")
+def present(code):
+    code = known_code(code)
+    return render_template("presenter.html", code=code, join_url=join_url(code))
+
+
+@pages.get("/qr/<code>.svg")
+def qr_code(code):
+    code = known_code(code)
+    buffer = io.BytesIO()
+    segno.make(join_url(code), error="m").save(
+        buffer, kind="svg", scale=10, border=2, dark="#111", light="#fff",
+        title=f"QR code to join session {code}",
+    )
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

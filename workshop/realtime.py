@@ -1,0 +1,306 @@
+"""Socket.IO handlers: parse the payload, call the service, emit, return the ack.
+
+Every client-to-server event is acknowledged with ``{"ok": true, ...}`` or
+``{"ok": false, "error": code, "message": text}``. Identity is bound to the connection by ``join``
+(participant token), ``host`` (facilitator token) or ``watch`` (presenter token) and checked on every
+later event. Phones get state changes and their own acks; facilitator and presenter get coalesced
+``tally`` events (at most one per ``TALLY_INTERVAL``) instead of a message per vote.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import request
+from flask_socketio import SocketIO, join_room, leave_room
+
+from .core import assessment as rules
+from .core import protocol, snapshots
+from .core.errors import BadRequest, Forbidden, WorkshopError
+from .service import Workshops
+from .store import Participant
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_INTERVAL = 10.0
+
+
+@dataclass(frozen=True)
+class Identity:
+    role: str
+    code: str
+    participant: Participant | None = None
+
+
+def room(code: str, role: str) -> str:
+    return f"{code}:{role}"
+
+
+def error_ack(error: WorkshopError) -> dict:
+    return {"ok": False, **error.as_dict()}
+
+
+INTERNAL_ACK = {
+    "ok": False,
+    "error": "internal",
+    "message": "something went wrong on the server; it has been logged, please try again",
+}
+
+
+class Realtime:
+    """The Socket.IO adapter of one server process."""
+
+    def __init__(
+        self, socketio: SocketIO, service: Workshops, tally_interval: float = 0.1, ticker: bool = True
+    ):
+        self.socketio = socketio
+        self.service = service
+        self.tally_interval = tally_interval
+        self.use_ticker = ticker
+        self._stopped = False
+        self.connections: dict[str, Identity] = {}
+        self._dirty: set[str] = set()
+        self._dirty_lock = threading.Lock()
+        self._ticker = None
+        self._ticker_lock = threading.Lock()
+        self._last_heartbeat = 0.0
+
+    # --- registration ---------------------------------------------------------------------------
+
+    def register(self) -> None:
+        on = self.socketio.on_event
+        on("connect", self.on_connect)
+        on("disconnect", self.on_disconnect)
+        self.socketio.on("*")(self.on_unknown)
+        self.event(protocol.JOIN, protocol.parse_join)(self.on_join)
+        self.event(protocol.VOTE, protocol.parse_vote, roles={snapshots.PARTICIPANT})(self.on_vote)
+        self.event(protocol.HOST, protocol.parse_host)(self.on_host)
+        self.event(protocol.WATCH, protocol.parse_watch)(self.on_watch)
+        facilitator = {snapshots.FACILITATOR}
+        self.event(protocol.OPEN, protocol.parse_target, roles=facilitator)(self.on_open)
+        self.event(protocol.REVEAL, protocol.parse_target, roles=facilitator)(self.on_reveal)
+        self.event(protocol.REVOTE, protocol.parse_target, roles=facilitator)(self.on_revote)
+        self.event(protocol.CONSOLIDATE, protocol.parse_consolidate, roles=facilitator)(self.on_consolidate)
+        self.event(protocol.CLOSE, protocol.parse_close, roles=facilitator)(self.on_close)
+        self.event(protocol.REASONS, protocol.parse_reasons, roles=facilitator)(self.on_reasons)
+        self.event(protocol.TIMER, protocol.parse_timer, roles=facilitator)(self.on_timer)
+        self.event(protocol.SPOTLIGHT, protocol.parse_spotlight, roles=facilitator)(self.on_spotlight)
+        self.event(protocol.SETTINGS, lambda data: data, roles=facilitator)(self.on_settings)
+
+    def event(self, name: str, parse: Callable, roles: set[str] | None = None):
+        """Wrap a handler: one payload, identity check, validation, errors turned into acks."""
+
+        def decorator(handler: Callable[[Identity | None, object], dict | None]):
+            @wraps(handler)
+            def wrapper(*args):
+                try:
+                    if len(args) > 1:
+                        raise BadRequest(f"{name} takes one payload object, not {len(args)} arguments")
+                    identity = self.connections.get(request.sid)
+                    if roles is not None:
+                        if identity is None:
+                            raise Forbidden(f"{name}: join or host a session first")
+                        if identity.role not in roles:
+                            raise Forbidden(f"{name} is not allowed for a {identity.role}")
+                    command = parse(args[0] if args else None)
+                    return {"ok": True, **(handler(identity, command) or {})}
+                except WorkshopError as error:
+                    return error_ack(error)
+                except Exception:
+                    log.exception("unexpected error in %s", name)
+                    return INTERNAL_ACK
+
+            self.socketio.on_event(name, wrapper)
+            return wrapper
+
+        return decorator
+
+    # --- connection -------------------------------------------------------------------------------
+
+    def on_connect(self, auth=None):
+        self.ensure_ticker()
+        return True
+
+    def on_disconnect(self, reason=None):
+        identity = self.connections.pop(request.sid, None)
+        if identity is not None and identity.participant is not None:
+            try:
+                self.service.store.disconnect(request.sid)
+            except Exception:  # the database may be gone while shutting down
+                log.exception("could not record a disconnection")
+            self.mark_dirty(identity.code)
+
+    def on_unknown(self, event, *args):
+        return error_ack(BadRequest(f"unknown event {str(event)[:40]!r}"))
+
+    def bind(self, identity: Identity) -> None:
+        previous = self.connections.get(request.sid)
+        if previous is not None:
+            leave_room(room(previous.code, previous.role))
+            if previous.participant is not None:
+                self.service.store.disconnect(request.sid)
+        self.connections[request.sid] = identity
+        join_room(room(identity.code, identity.role))
+
+    # --- participants -------------------------------------------------------------------------------
+
+    def on_join(self, identity, command: protocol.Join):
+        joined = self.service.join(command)
+        self.bind(Identity(snapshots.PARTICIPANT, command.code, joined.participant))
+        self.service.store.connect(request.sid, joined.participant)
+        self.mark_dirty(command.code)
+        return {
+            "participant_token": joined.token,
+            "resumed": joined.resumed,
+            "participant": {"name": joined.participant.name, "segment": joined.participant.segment},
+            "framework": snapshots.framework_view(self.service.load(command.code).framework),
+            "state": self.service.state(command.code, snapshots.PARTICIPANT),
+            "votes": self.service.own_votes(command.code, joined.participant),
+        }
+
+    def on_vote(self, identity: Identity, command: protocol.Vote):
+        cast = self.service.vote(identity.code, identity.participant, command)
+        self.mark_dirty(identity.code)
+        return {
+            "practice": command.practice,
+            "round": cast.number,
+            "level": command.level,
+            "note": command.note,
+        }
+
+    # --- facilitator and presenter ----------------------------------------------------------------
+
+    def on_host(self, identity, command: protocol.Host):
+        self.service.check_facilitator(command.code, command.token)
+        self.bind(Identity(snapshots.FACILITATOR, command.code))
+        return {
+            "framework": snapshots.framework_view(self.service.load(command.code).framework),
+            "state": self.service.state(command.code, snapshots.FACILITATOR),
+        }
+
+    def on_watch(self, identity, command: protocol.Host):
+        self.service.store.check_token(command.code, command.token, "presenter")
+        self.bind(Identity(snapshots.PRESENTER, command.code))
+        return {
+            "framework": snapshots.framework_view(self.service.load(command.code).framework),
+            "state": self.service.state(command.code, snapshots.PRESENTER),
+        }
+
+    def changed(self, code: str, change: rules.Change | None = None) -> dict:
+        """Broadcast the new state if something changed; the facilitator's ack carries it too."""
+        if change is None or change.changed:
+            self.broadcast(code)
+        return {"changed": change.changed if change else True}
+
+    def on_open(self, identity: Identity, command: protocol.Target):
+        return self.changed(identity.code, self.service.open(identity.code, command.practice))
+
+    def on_reveal(self, identity: Identity, command: protocol.Target):
+        return self.changed(identity.code, self.service.reveal(identity.code, command.practice))
+
+    def on_revote(self, identity: Identity, command: protocol.Target):
+        if command.practice == rules.ALL:
+            raise BadRequest("revote takes one practice id, not '*'")
+        return self.changed(identity.code, self.service.revote(identity.code, command.practice))
+
+    def on_consolidate(self, identity: Identity, command: protocol.Consolidate):
+        change = self.service.consolidate(identity.code, command.practice, command.level, command.note)
+        return self.changed(identity.code, change)
+
+    def on_close(self, identity: Identity, command):
+        return self.changed(identity.code, self.service.close(identity.code))
+
+    def on_reasons(self, identity: Identity, command: protocol.Reasons):
+        return self.service.reasons(identity.code, command.practice, command.round)
+
+    def on_timer(self, identity: Identity, command: protocol.Timer):
+        self.service.set_timer(identity.code, command.seconds)
+        return self.changed(identity.code)
+
+    def on_spotlight(self, identity: Identity, command: protocol.Spotlight):
+        self.service.set_spotlight(identity.code, command.practice, command.show_reasons)
+        return self.changed(identity.code)
+
+    def on_settings(self, identity: Identity, data):
+        self.service.update_settings(identity.code, data)
+        return self.changed(identity.code)
+
+    # --- broadcasting -----------------------------------------------------------------------------
+
+    def broadcast(self, code: str) -> None:
+        """Send each role its snapshot; one derivation, one encoding per room."""
+        for role, state in self.service.states(code).items():
+            self.socketio.emit(protocol.STATE, state, to=room(code, role))
+
+    def mark_dirty(self, code: str) -> None:
+        with self._dirty_lock:
+            self._dirty.add(code)
+
+    def ensure_ticker(self) -> None:
+        """Register this process for presence and start the tally loop, once."""
+        with self._ticker_lock:
+            if self._ticker is None:
+                self.service.store.register_instance()
+                self._last_heartbeat = time.monotonic()
+                self._ticker = (
+                    self.socketio.start_background_task(self._run_ticker) if self.use_ticker else True
+                )
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    def _run_ticker(self) -> None:
+        while not self._stopped:
+            self.socketio.sleep(self.tally_interval)
+            try:
+                self.tick()
+            except Exception:
+                log.exception("tally loop failed; continuing")
+
+    def tick(self) -> None:
+        """Send coalesced tallies, run automatic reveals and timers, beat the presence heart."""
+        if time.monotonic() - self._last_heartbeat >= HEARTBEAT_INTERVAL:
+            self._last_heartbeat = time.monotonic()
+            self.service.store.heartbeat()
+            self._dirty.update(identity.code for identity in list(self.connections.values()))
+        with self._dirty_lock:
+            dirty, self._dirty = self._dirty, set()
+        for code in self._watched_codes():
+            if self._reveal_due(code):
+                dirty.discard(code)
+        for code in dirty:
+            tally = self.service.tally(code)
+            self.socketio.emit(protocol.TALLY, tally, to=room(code, snapshots.FACILITATOR))
+            self.socketio.emit(protocol.TALLY, tally, to=room(code, snapshots.PRESENTER))
+
+    def _watched_codes(self) -> set[str]:
+        return {
+            identity.code
+            for identity in list(self.connections.values())
+            if identity.role == snapshots.FACILITATOR
+        }
+
+    def _reveal_due(self, code: str) -> bool:
+        """Reveal the current practice when its timer ran out, or when everyone present voted
+        (if the facilitator chose automatic reveal). Returns True if it revealed."""
+        assessment = self.service.load(code)
+        current = assessment.current_practice
+        if assessment.closed or current is None or assessment.practice_status(current) != rules.OPEN:
+            return False
+        live = self.service.store.extras(code)
+        timer_over = live["timer_ends_at"] is not None and live["timer_ends_at"] <= time.time()
+        everyone = False
+        if assessment.settings.auto_reveal:
+            present, voted = self.service.store.present_voters(
+                code, current, assessment.latest_round(current).number
+            )
+            everyone = present > 0 and voted >= present
+        if not (timer_over or everyone):
+            return False
+        if timer_over:
+            self.service.set_timer(code, None)
+        self.changed(code, self.service.reveal(code, current))
+        return True

@@ -1,0 +1,261 @@
+"""Use cases: the store and the pure core put together, for the Socket.IO, HTTP and CLI adapters.
+
+Nothing here knows about Flask or Socket.IO. Each method validates against the rules, persists the
+facts and returns plain results; adapters decide whom to tell.
+"""
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .core import assessment as rules
+from .core import protocol, snapshots
+from .core.assessment import Assessment
+from .core.errors import Forbidden, NotFound
+from .core.frameworks import Framework, get_framework
+from .core.results import SessionResults, build_results
+from .store import Created, Participant, StaleState, Store
+
+
+@dataclass(frozen=True)
+class Joined:
+    participant: Participant
+    token: str
+    resumed: bool
+
+
+class Workshops:
+    """The application service; one per process."""
+
+    def __init__(self, store: Store, frameworks: Mapping[str, Framework]):
+        self.store = store
+        self.frameworks = dict(frameworks)
+        self._results: dict[str, tuple[tuple[int, int], SessionResults]] = {}
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def framework(self, framework_id: str) -> Framework:
+        return get_framework(self.frameworks, framework_id)
+
+    def load(self, code: str) -> Assessment:
+        return self.store.load(code)
+
+    def results(self, code: str) -> SessionResults:
+        """Derived results; recomputed only when the state or the number of votes changed."""
+        assessment = self.store.load(code)
+        key = (assessment.version, self.store.total_votes(code))
+        cached = self._results.get(code)
+        if cached and cached[0] == key:
+            return cached[1]
+        results = build_results(assessment, self.store.level_counts(code))
+        self._results[code] = (key, results)
+        return results
+
+    def live(self, code: str) -> snapshots.Live:
+        extras = self.store.extras(code)
+        return snapshots.Live(
+            joined=self.store.participant_count(code),
+            present=self.store.present_count(code),
+            timer_ends_at=extras["timer_ends_at"] if (extras["timer_ends_at"] or 0) > time.time() else None,
+            spotlight=extras["spotlight"],
+            previous_code=extras["previous_code"],
+        )
+
+    def state(self, code: str, role: str) -> dict:
+        builder = {
+            snapshots.PARTICIPANT: snapshots.participant_state,
+            snapshots.FACILITATOR: snapshots.facilitator_state,
+            snapshots.PRESENTER: snapshots.presenter_state,
+        }[role]
+        return builder(self.results(code), self.live(code))
+
+    def states(self, code: str) -> dict[str, dict]:
+        """The three snapshots at once, sharing one derivation."""
+        results = self.results(code)
+        live = self.live(code)
+        return {
+            snapshots.PARTICIPANT: snapshots.participant_state(results, live),
+            snapshots.FACILITATOR: snapshots.facilitator_state(results, live),
+            snapshots.PRESENTER: snapshots.presenter_state(results, live),
+        }
+
+    def tally(self, code: str) -> dict:
+        assessment = self.store.load(code)
+        return snapshots.tally(assessment.version, self.store.open_vote_counts(code), self.live(code))
+
+    def own_votes(self, code: str, participant: Participant) -> dict:
+        """A participant's latest vote per practice: what their phone restores after a reload."""
+        votes = {}
+        for vote in self.store.votes_of(code, participant):
+            votes[vote.practice_id] = {"round": vote.round, "level": vote.level, "note": vote.note}
+        return votes
+
+    def reasons(self, code: str, practice_id: str, round_number: int | None) -> dict:
+        """The reasons given on a revealed round, anonymised (no names, no order by person)."""
+        assessment = self.store.load(code)
+        assessment.framework.practice(practice_id)
+        latest = assessment.latest_round(practice_id)
+        if latest is None:
+            raise rules.NotOpen(f"{practice_id!r} has not been opened yet")
+        number = round_number or (latest.number if latest.revealed else latest.number - 1)
+        if number > latest.number:
+            raise NotFound(f"{practice_id!r} has no round {number}")
+        if number < 1 or (number == latest.number and not latest.revealed):
+            raise rules.NotRevealed("reasons are shown only after the round is revealed")
+        return {"practice": practice_id, "round": number, "reasons": self.store.reasons(code, practice_id, number)}
+
+    # --- facilitator ----------------------------------------------------------------------------
+
+    def create(self, command: protocol.NewSession) -> Created:
+        framework = self.framework(command.framework)
+        settings = command.settings
+        if command.previous:
+            previous = self.store.load(command.previous)
+            if previous.framework.id != framework.id:
+                raise rules.BadRequest("a follow-up assessment must use the same framework")
+        return self.store.create_assessment(
+            framework, command.title, command.organization, command.team, settings, command.previous
+        )
+
+    def act(self, code: str, rule: Callable[[Assessment], rules.Change]) -> rules.Change:
+        """Apply a facilitator rule; retried if another process changed the session meanwhile."""
+        for _ in range(5):
+            change = rule(self.store.load(code))
+            if not change.changed:
+                return change
+            try:
+                self.store.apply(code, change)
+                return change
+            except StaleState:
+                continue
+        raise rules.Internal("the session kept changing; try again")
+
+    def open(self, code: str, target: str) -> rules.Change:
+        return self.act(code, lambda a: rules.open_practice(a, target))
+
+    def reveal(self, code: str, target: str) -> rules.Change:
+        return self.act(code, lambda a: rules.reveal(a, target))
+
+    def revote(self, code: str, practice_id: str) -> rules.Change:
+        return self.act(code, lambda a: rules.revote(a, practice_id))
+
+    def consolidate(self, code: str, practice_id: str, level: str | None, note: str | None) -> rules.Change:
+        def rule(current: Assessment) -> rules.Change:
+            computed = None
+            if current.framework.has_practice(practice_id) and current.latest_round(practice_id):
+                computed = self.results(code).practice(practice_id).computed_level
+            return rules.consolidate(current, practice_id, computed, level, note)
+
+        return self.act(code, rule)
+
+    def close(self, code: str) -> rules.Change:
+        return self.act(code, rules.close)
+
+    def set_timer(self, code: str, seconds: int | None) -> None:
+        assessment = self.store.load(code)
+        rules._ensure_running(assessment)
+        self.store.update_fields(code, timer_ends_at=time.time() + seconds if seconds else None)
+
+    def set_spotlight(self, code: str, practice_id: str | None, show_reasons: bool) -> None:
+        assessment = self.store.load(code)
+        spotlight = None
+        if practice_id is not None:
+            assessment.framework.practice(practice_id)
+            spotlight = {"practice": practice_id, "show_reasons": show_reasons}
+            if show_reasons:
+                spotlight.update(self.reasons(code, practice_id, None))
+        self.store.update_fields(code, spotlight=spotlight)
+
+    def update_settings(self, code: str, data) -> Assessment:
+        assessment = self.store.load(code)
+        rules._ensure_running(assessment)
+        settings = protocol.parse_settings(data, assessment.settings, allow_segments=False)
+        return self.store.update_fields(code, settings=settings.as_dict())
+
+    def check_facilitator(self, code: str, token: str | None) -> Assessment:
+        if not token:
+            raise rules.Unauthorized("this needs the session's facilitator token")
+        self.store.check_token(code, token, "facilitator")
+        return self.store.load(code)
+
+    # --- participants -----------------------------------------------------------------------------
+
+    def join(self, command: protocol.Join) -> Joined:
+        assessment = self.store.load(command.code)
+        segment = rules.ensure_segment(assessment, command.segment)
+        if command.participant_token:
+            participant = self.store.find_participant(command.code, command.participant_token)
+            rules.ensure_can_join(assessment, resuming=True)
+            if (command.name, segment) != (None, None) and not assessment.closed:
+                participant = self.store.update_participant(
+                    participant,
+                    command.name if command.name is not None else participant.name,
+                    segment if segment is not None else participant.segment,
+                )
+            return Joined(participant, command.participant_token, resumed=True)
+        rules.ensure_can_join(assessment, resuming=False)
+        participant, token = self.store.add_participant(command.code, command.name, segment)
+        return Joined(participant, token, resumed=False)
+
+    def vote(self, code: str, participant: Participant | None, command: protocol.Vote) -> rules.Round:
+        if participant is None:
+            raise Forbidden("join the session before voting")
+        return self.store.cast_vote(
+            code, participant, command.practice, command.level, command.note, command.round
+        )
+
+    # --- the HTTP summary -------------------------------------------------------------------------
+
+    def summary(self, code: str) -> dict:
+        """The facilitator's summary over HTTP: status, counts per practice and round, analysis."""
+        results = self.results(code)
+        state = snapshots.facilitator_state(results, self.live(code))
+        practices = []
+        for view, detail in zip(results.practices, state["practices"]):
+            rounds = []
+            for round_detail in detail["rounds"]:
+                result = round_detail["result"]
+                row = {"number": round_detail["number"], "revealed": round_detail["revealed"], "votes": round_detail["votes"]}
+                if result is not None:
+                    row.update(result)
+                    row["segments"] = round_detail["segments"]
+                    row["hidden_segments"] = round_detail["hidden_segments"]
+                rounds.append(row)
+            latest = rounds[-1] if rounds else {}
+            practices.append(
+                {
+                    "id": view.practice.id,
+                    "stage": view.stage.id,
+                    "text": view.practice.text,
+                    "status": view.status,
+                    "rounds": rounds,
+                    "consolidated_level": view.consolidated_level,
+                    "computed_level": view.computed_level,
+                    "decision": detail["decision"],
+                    "shift": detail["shift"],
+                    "gap": detail["gap"],
+                    # the latest revealed round's figures at the top level, for convenience
+                    **{
+                        key: (view.result.as_dict()[key] if view.result else None)
+                        for key in ("consensus", "label", "median_low", "median_high", "dispersion",
+                                    "agreement", "polarisation", "rwg", "iqr", "adjacent_share")
+                    },
+                    "counts": latest.get("counts"),
+                }
+            )
+        return {
+            "code": code,
+            "title": state["title"],
+            "organization": state["organization"],
+            "framework": state["framework"],
+            "status": state["status"],
+            "participants": state["participants"]["joined"],
+            "present": state["participants"]["present"],
+            "settings": state["settings"],
+            "practices": practices,
+            "queue": state["queue"],
+            "alpha": state["alpha"],
+            "placement": state["placement"],
+            "progress": state["progress"],
+        }
+
