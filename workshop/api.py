@@ -5,6 +5,7 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import links
 from .core import protocol
 from .core.errors import BadRequest, Unauthorized, WorkshopError
 from .core.snapshots import framework_view
@@ -16,11 +17,6 @@ api = Blueprint("api", __name__, url_prefix="/api")
 
 def service():
     return current_app.extensions["workshop.service"]
-
-
-def public_url(path: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return base.rstrip("/") + path
 
 
 def json_body() -> dict:
@@ -47,16 +43,6 @@ def facilitator_code(code: str) -> str:
     return code
 
 
-def session_links(code: str, facilitator_token: str, presenter_token: str | None = None) -> dict:
-    links = {
-        "join_url": public_url(f"/join/{code}"),
-        "facilitator_url": public_url(f"/host/{code}#key={facilitator_token}"),
-    }
-    if presenter_token:
-        links["presenter_url"] = public_url(f"/present/{code}#key={presenter_token}")
-    return links
-
-
 @api.get("/frameworks")
 def frameworks():
     return {"frameworks": [framework_view(framework) for framework in service().frameworks.values()]}
@@ -71,7 +57,9 @@ def create_session():
         "code": code,
         "facilitator_token": created.facilitator_token,
         "presenter_token": created.presenter_token,
-        **session_links(code, created.facilitator_token, created.presenter_token),
+        "join_url": links.join_url(code),
+        "facilitator_url": links.facilitator_url(code, created.facilitator_token),
+        "presenter_url": links.presenter_url(code, created.presenter_token),
     }
     return jsonify(body), 201
 

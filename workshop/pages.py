@@ -5,6 +5,7 @@ import io
 import segno
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from . import links
 from .core import protocol, scale
 from .core.errors import WorkshopError
 from .core.snapshots import framework_view
@@ -14,11 +15,6 @@ pages = Blueprint("pages", __name__)
 
 def service():
     return current_app.extensions["workshop.service"]
-
-
-def join_url(code: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return base.rstrip("/") + f"/join/{code}"
 
 
 def known_code(code: str) -> str:
@@ -38,9 +34,17 @@ def landing():
 
 @pages.get("/new")
 def new_session():
+    """The creation form; ``?from=CODE`` starts a follow-up with the same framework and segments."""
     frameworks = [framework_view(f) for f in service().frameworks.values()]
+    previous = service().load(known_code(request.args["from"])) if request.args.get("from") else None
+    if previous is not None and previous.framework.id not in service().frameworks:
+        frameworks.append(framework_view(previous.framework))
     return render_template(
-        "new.html", frameworks=frameworks, levels=scale.LEVELS, default_threshold=scale.REPEATABLE.value
+        "new.html",
+        frameworks=frameworks,
+        levels=scale.LEVELS,
+        default_threshold=previous.settings.placement_threshold if previous else scale.REPEATABLE.value,
+        previous=previous,
     )
 
 
@@ -56,20 +60,20 @@ def join(code):
 @pages.get("/host/<code>")
 def host(code):
     code = known_code(code)
-    return render_template("facilitator.html", code=code, join_url=join_url(code))
+    return render_template("facilitator.html", code=code, join_url=links.join_url(code))
 
 
 @pages.get("/present/<code>")
 def present(code):
     code = known_code(code)
-    return render_template("presenter.html", code=code, join_url=join_url(code))
+    return render_template("presenter.html", code=code, join_url=links.join_url(code))
 
 
 @pages.get("/qr/<code>.svg")
 def qr_code(code):
     code = known_code(code)
     buffer = io.BytesIO()
-    segno.make(join_url(code), error="m").save(
+    segno.make(links.join_url(code), error="m").save(
         buffer, kind="svg", scale=10, border=2, dark="#111", light="#fff",
         title=f"QR code to join session {code}",
     )

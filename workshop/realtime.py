@@ -17,6 +17,7 @@ from functools import wraps
 from flask import request
 from flask_socketio import SocketIO, join_room, leave_room
 
+from . import links
 from .core import assessment as rules
 from .core import protocol, snapshots
 from .core.errors import BadRequest, Forbidden, WorkshopError
@@ -179,6 +180,10 @@ class Realtime:
         return {
             "framework": snapshots.framework_view(self.service.load(command.code).framework),
             "state": self.service.state(command.code, snapshots.FACILITATOR),
+            "links": {
+                "join_url": links.join_url(command.code),
+                "presenter_url": links.presenter_url(command.code, self.service.store.presenter_token(command.code)),
+            },
         }
 
     def on_watch(self, identity, command: protocol.Host):

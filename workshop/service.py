@@ -53,10 +53,13 @@ class Workshops:
 
     def live(self, code: str) -> snapshots.Live:
         extras = self.store.extras(code)
+        now = time.time()
+        ends_at = extras["timer_ends_at"] if (extras["timer_ends_at"] or 0) > now else None
         return snapshots.Live(
             joined=self.store.participant_count(code),
             present=self.store.present_count(code),
-            timer_ends_at=extras["timer_ends_at"] if (extras["timer_ends_at"] or 0) > time.time() else None,
+            timer_ends_at=ends_at,
+            timer_remaining=round(ends_at - now, 1) if ends_at else None,
             spotlight=extras["spotlight"],
             previous_code=extras["previous_code"],
         )
@@ -107,14 +110,16 @@ class Workshops:
     # --- facilitator ----------------------------------------------------------------------------
 
     def create(self, command: protocol.NewSession) -> Created:
-        framework = self.framework(command.framework)
-        settings = command.settings
+        """A new session; a follow-up (``previous``) reuses the earlier session's copy of its framework."""
         if command.previous:
             previous = self.store.load(command.previous)
-            if previous.framework.id != framework.id:
-                raise rules.BadRequest("a follow-up assessment must use the same framework")
+            if previous.framework.id != command.framework:
+                raise rules.BadRequest("a follow-up assessment must use the same framework as the previous one")
+            framework = previous.framework
+        else:
+            framework = self.framework(command.framework)
         return self.store.create_assessment(
-            framework, command.title, command.organization, command.team, settings, command.previous
+            framework, command.title, command.organization, command.team, command.settings, command.previous
         )
 
     def act(self, code: str, rule: Callable[[Assessment], rules.Change]) -> rules.Change:

@@ -135,6 +135,14 @@ def m001_initial(db: Database) -> None:
     db["instances"].create({"id": str, "started_at": float, "heartbeat_at": float}, pk="id")
 
 
+@migrations()
+def m002_presenter_token(db: Database) -> None:
+    # The presenter key is read-only (it shows what the room's projector shows), so it is kept
+    # retrievable: a facilitator on another device can open the presenter view. The facilitator
+    # and participant tokens stay hashed.
+    db["assessments"].add_column("presenter_token", str)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -249,9 +257,9 @@ class Store:
                 raise RuntimeError("could not find a free session code")
             conn.execute(
                 """INSERT INTO assessments (code, title, organization, team, framework_id, framework,
-                   settings, status, facilitator_token_hash, presenter_token_hash, previous_code,
-                   created_at, version)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""",
+                   settings, status, facilitator_token_hash, presenter_token_hash, presenter_token,
+                   previous_code, created_at, version)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""",
                 [
                     code,
                     title,
@@ -263,6 +271,7 @@ class Store:
                     rules.RUNNING,
                     hash_token(facilitator_token),
                     hash_token(presenter_token),
+                    presenter_token,
                     previous_code,
                     created_at,
                 ],
@@ -423,6 +432,12 @@ class Store:
                 [*values.values(), assessment_id],
             )
         return self.load(code)
+
+    def presenter_token(self, code: str) -> str:
+        row = self._query("SELECT presenter_token FROM assessments WHERE code = ?", [code])
+        if not row:
+            raise NotFound(f"no session with code {code}")
+        return row[0][0]
 
     def extras(self, code: str) -> dict:
         """Columns the rules do not need but views do (timer, spotlight, previous session)."""

@@ -1,104 +1,13 @@
-"""The real server, started with ``python -m workshop serve`` in a subprocess on a free port."""
-
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
+"""Fixtures for the end-to-end tests: the real server in a subprocess, and phones over websockets."""
 
 import pytest
-import socketio
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen
-    url: str
-    log: Path
-
-    def request(self, method: str, path: str, body=None, token: str | None = None):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
-
-    def new_session(self, framework="forrester-path", **extra):
-        status, body = self.request("POST", "/api/sessions", {"framework": framework, "title": "E2E", **extra})
-        assert status == 201, body
-        return body
-
-    def summary(self, session):
-        status, body = self.request("GET", f"/api/sessions/{session['code']}/summary", token=session["facilitator_token"])
-        assert status == 200, body
-        return body
-
-    def kill(self):
-        """SIGKILL: no shutdown handler runs, as in a crash or an OOM kill."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def wait_until_up(server: Server, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.log.read_text()}")
-        try:
-            with urllib.request.urlopen(server.url + "/api/frameworks", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not answer within {timeout} s:\n{server.log.read_text()}")
-
-
-class Phone:
-    """A python-socketio client over a real websocket."""
-
-    def __init__(self, url: str):
-        self.client = socketio.Client(reconnection=False)
-        self.states: list[dict] = []
-        self.tallies: list[dict] = []
-        self.client.on("state", self.states.append)
-        self.client.on("tally", self.tallies.append)
-        self.client.connect(url, transports=["websocket"], wait_timeout=10)
-
-    def call(self, event: str, payload=None) -> dict:
-        return self.client.call(event, payload if payload is not None else {}, timeout=10)
-
-    def close(self):
-        if self.client.connected:
-            self.client.disconnect()
+from ..live import Phone, Server, start
 
 
 @pytest.fixture
 def phones():
+    """Open python-socketio clients on a server's URL; closed after the test."""
     opened: list[Phone] = []
 
     def _open(url: str) -> Phone:
@@ -116,31 +25,11 @@ def start_server(tmp_path, phones):
     """Start ``workshop serve`` (gevent by default); stopped after the test, before its clients."""
     started: list[Server] = []
 
-    def _start(mode: str = "gevent", database: Path | None = None, *extra: str, port: int | None = None) -> Server:
-        port = port or free_port()
-        database = database or tmp_path / "workshop.db"
-        log = tmp_path / f"server-{len(started)}.log"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "workshop", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--db", str(database), "--async-mode", mode, *extra],
-            stdout=log.open("w"), stderr=subprocess.STDOUT, env=env,
-        )
-        server = Server(process, f"http://127.0.0.1:{port}", log)
+    def _start(mode: str = "gevent", database=None, *extra: str, port: int | None = None) -> Server:
+        server = start(tmp_path, mode, database, *extra, port=port, name=f"server-{len(started)}")
         started.append(server)
-        wait_until_up(server)
         return server
 
     yield _start
     for server in started:
         server.stop()
-
-
-def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")

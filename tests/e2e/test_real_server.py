@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import wait_for
+from ..live import wait_for
 
 pytestmark = pytest.mark.e2e
 

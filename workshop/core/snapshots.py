@@ -9,6 +9,7 @@ snapshot holds more than the number of votes. The framework's texts are sent onc
 from dataclasses import dataclass
 
 from . import scale
+from .analysis import LABEL_MEANING
 from .frameworks import Framework
 from .results import PracticeView, RoundView, SessionResults
 
@@ -23,7 +24,8 @@ class Live:
 
     joined: int = 0
     present: int = 0
-    timer_ends_at: float | None = None
+    timer_ends_at: float | None = None  # epoch seconds
+    timer_remaining: float | None = None  # seconds left when the snapshot was built (no clock skew)
     spotlight: dict | None = None
     previous_code: str | None = None
 
@@ -65,7 +67,11 @@ def _header(results: SessionResults, role: str, live: Live) -> dict:
         "status": assessment.status,
         "current": assessment.current_practice,
         "segments": list(assessment.settings.segments),
-        "timer": {"ends_at": live.timer_ends_at} if live.timer_ends_at else None,
+        "timer": (
+            {"ends_at": live.timer_ends_at, "remaining": live.timer_remaining}
+            if live.timer_ends_at
+            else None
+        ),
         "total_practices": len(assessment.framework.practices),
     }
 
@@ -81,6 +87,7 @@ def _public_result(view: RoundView) -> dict | None:
         "abstaining": result.abstaining,
         "label": result.label,
         "label_text": result.as_dict()["label_text"],
+        "label_meaning": LABEL_MEANING[result.label],
     }
 
 
