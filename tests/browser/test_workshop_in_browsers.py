@@ -1,0 +1,217 @@
+"""A whole workshop in real browsers: one facilitator, three phones, the projector."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import api
+
+pytestmark = pytest.mark.browser
+
+PHONES = ("iPhone 13", "Pixel 7", "iPhone SE")
+
+
+def create_session_in_the_page(pages, server, look, title="Browser workshop"):
+    host = pages.open(server.url + "/new")
+    look(host, "laptop-new-session")
+    host.get_by_label("Title").fill(title)
+    host.locator("[data-framework=forrester-path]").check()
+    host.get_by_label("Participant segments").fill("Leadership, Frontline")
+    host.locator("[data-action=create]").click()
+    expect(host.locator("[data-join-card]")).to_be_visible()
+    code = host.locator("[data-join-card] [data-code]").inner_text().strip()
+    assert re.fullmatch(r"[2-9A-HJ-NP-Z]{6}", code)
+    return host, code
+
+
+def test_a_whole_workshop_with_a_facilitator_three_phones_and_the_projector(pages, server, look):
+    host, code = create_session_in_the_page(pages, server, look)
+    look(host, "laptop-host-invite")
+    join_url = host.locator("[data-join-dialog] a").get_attribute("href")
+    assert join_url.endswith(f"/join/{code}")
+
+    # phone 1 types the code on the landing page (any case, with a space); 2 and 3 use the QR's URL
+    first = pages.open(server.url + "/", device=PHONES[0])
+    look(first, "phone-landing")
+    first.get_by_label("Session code").fill(f"{code[:3].lower()} {code[3:].lower()}")
+    first.get_by_role("button", name="Join").click()
+    expect(first.locator("[data-view=join]")).to_be_visible()
+    look(first, "phone-join-form")
+    first.get_by_label("Your name").fill("Alice")
+    first.locator("[data-segment]").select_option("Frontline")
+    first.locator("[data-action=join]").click()
+    phones = [first]
+    for device, name in zip(PHONES[1:], ("Bob", "Carol")):
+        phone = pages.open(join_url, device=device)
+        phone.get_by_label("Your name").fill(name)
+        phone.locator("[data-action=join]").click()
+        phones.append(phone)
+    for phone in phones:
+        expect(phone.locator("[data-view=waiting]")).to_be_visible()
+    look(first, "phone-waiting")
+    expect(host.locator("[data-people]")).to_have_text("3 here · 3 joined")
+
+    # paced: the facilitator opens the first practice, every phone follows
+    host.locator("[data-practice-item=repair-identify]").click()
+    host.locator("[data-action=open]").click()
+    for phone in phones:
+        expect(phone.locator("[data-view=vote][data-practice=repair-identify]")).to_be_visible()
+        expect(phone.locator("[data-progress]")).to_contain_text("Practice 1 of 13")
+    look(first, "phone-vote")
+
+    first.locator("#why").fill("Only the call centre does it")
+    for phone, level in zip(phones, ("systematic", "ad_hoc", "repeatable")):
+        phone.locator(f"[data-vote={level}]").click()
+        expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
+        expect(phone.locator(f"[data-vote={level}]")).to_have_attribute("aria-pressed", "true")
+    look(first, "phone-vote-saved")
+    expect(host.locator("[data-detail] [data-votes-for=repair-identify]")).to_have_text("3")
+    look(host, "laptop-host-voting")
+
+    # hidden until the reveal, in the pages themselves
+    for page in (host, *phones):
+        assert page.locator("svg.distribution").count() == 0
+        assert "call centre" not in page.content()
+
+    host.locator("[data-action=reveal]").click()
+    for phone in phones:
+        expect(phone.locator("[data-view=result] svg.distribution")).to_be_visible()
+    counts = {
+        rect.get_attribute("data-level"): int(rect.get_attribute("data-count"))
+        for rect in phones[1].locator("svg.distribution rect[data-level]").all()
+    }
+    assert counts == {"missing": 0, "ad_hoc": 1, "repeatable": 1, "systematic": 1, "unknown": 0}
+    for phone in phones:
+        for other in ("Alice", "Bob", "Carol", "call centre"):
+            assert other not in phone.locator("main").inner_text()
+    expect(first.locator("svg.distribution rect.mine")).to_have_attribute("data-level", "systematic")
+    look(first, "phone-result")
+    expect(host.locator("[data-result=repair-identify]")).to_be_visible()
+    host.locator("[data-action=load-reasons]").click()
+    expect(host.locator("[data-reasons]")).to_contain_text("Only the call centre does it")
+    look(host, "laptop-host-revealed")
+
+    # re-vote: a second round, the shift is shown
+    host.locator("[data-action=revote]").click()
+    for phone in phones:
+        expect(phone.locator("[data-view=vote]")).to_have_attribute("data-round", "2")
+        phone.locator("[data-vote=repeatable]").click()
+        expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
+    host.locator("[data-action=reveal]").click()
+    expect(host.locator("[data-shift]")).to_have_attribute("data-shift", "converged")
+
+    # consolidate: the proposed level is accepted and shown in the list
+    host.locator("[data-action=consolidate]").click()
+    expect(host.locator("[data-practice-item=repair-identify] .level-chip")).to_have_text("Repeatable")
+
+    # the projector follows the room
+    presenter_url = host.locator("[data-presenter-link]").get_attribute("href")
+    projector = pages.open(presenter_url, viewport={"width": 1280, "height": 720})
+    expect(projector.locator("[data-view=result][data-practice=repair-identify]")).to_be_visible()
+    look(projector, "projector-result")
+
+    # close, with confirmation; the presenter shows the placement, phones say thank you
+    host.locator("[data-action=close]").click()
+    expect(host.locator("[data-close-dialog]")).to_be_visible()
+    host.locator("[data-action=confirm-close]").click()
+    expect(host.locator("[data-session-status]")).to_have_text("Closed")
+    expect(projector.locator("[data-view=final]")).to_be_visible()
+    expect(projector.locator("[data-view=final] h1")).to_have_text("Not yet placed in Repair")
+    expect(projector.locator(".ladder li[data-state=next]")).to_have_text(re.compile("Repair"))
+    expect(projector.locator(".heat-map")).to_be_visible()
+    look(projector, "projector-final")
+    for phone in phones:
+        expect(phone.locator("[data-view=closed]")).to_be_visible()
+    look(first, "phone-closed")
+    host.locator("[data-tab=placement]").click()
+    expect(host.locator("[data-explanation]")).to_contain_text("Not yet placed in Repair")
+    look(host, "laptop-host-closed-placement")
+
+
+def test_results_stay_hidden_in_every_page_until_the_reveal(pages, server):
+    session = api(server, "POST", "/api/sessions", {"framework": "three-levels", "title": "Hidden"})
+    host = pages.open(session["facilitator_url"])
+    projector = pages.open(session["presenter_url"])
+    voter = pages.open(session["join_url"], device="Pixel 7")
+    voter.locator("[data-action=join]").click()
+    watcher = pages.open(session["join_url"], device="iPhone 13")
+    watcher.locator("[data-action=join]").click()
+    expect(watcher.locator("[data-view=waiting]")).to_be_visible()
+    host.locator("[data-action=open]").click()
+    voter.locator("#why").fill("secret-reason-42")
+    voter.locator("[data-vote=systematic]").click()
+    expect(voter.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
+    expect(host.locator("[data-detail] [data-votes-for=operational-investment]")).to_have_text("1")
+    expect(projector.locator("[data-votes-for=operational-investment]")).to_have_text("1")
+    for page in (host, projector, watcher):
+        assert page.locator("svg.distribution, [data-result]").count() == 0
+        assert "secret-reason-42" not in page.content()
+    for page in (host, projector):  # the phone has a "Systematic" button; these have no level names yet
+        assert "Systematic" not in page.locator("main").inner_text()
+    host.locator("[data-action=reveal]").click()
+    for page in (host, projector, watcher):
+        expect(page.locator("svg.distribution")).to_be_visible()
+
+
+def test_an_offline_vote_is_sent_once_when_the_phone_is_back_and_a_reload_resumes(pages, server):
+    session = api(server, "POST", "/api/sessions", {"framework": "three-levels", "title": "Offline"})
+    host = pages.open(session["facilitator_url"])
+    phone = pages.open(session["join_url"], device="iPhone 13")
+    phone.locator("[data-action=join]").click()
+    host.locator("[data-action=open]").click()
+    expect(phone.locator("[data-view=vote]")).to_be_visible()
+
+    phone.context.set_offline(True)
+    expect(phone.locator("[data-status]")).to_have_attribute("data-connection", re.compile("offline|connecting"))
+    phone.locator("[data-vote=ad_hoc]").click()
+    expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "offline")
+    phone.context.set_offline(False)
+    expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved", timeout=15000)
+
+    phone.reload()
+    expect(phone.locator("[data-view=vote]")).to_be_visible()
+    expect(phone.locator("[data-vote=ad_hoc]")).to_have_attribute("aria-pressed", "true")
+    expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
+
+    host.locator("[data-action=reveal]").click()
+    summary = api(server, "GET", f"/api/sessions/{session['code']}/summary", token=session["facilitator_token"])
+    row = summary["practices"][0]
+    assert row["rounds"][0]["votes"] == 1
+    assert row["counts"]["ad_hoc"] == 1 and summary["participants"] == 1
+
+
+def test_a_vote_made_before_a_reload_is_not_lost(pages, server):
+    session = api(server, "POST", "/api/sessions", {"framework": "three-levels", "title": "Reload"})
+    host = pages.open(session["facilitator_url"])
+    phone = pages.open(session["join_url"], device="Pixel 7")
+    phone.locator("[data-action=join]").click()
+    host.locator("[data-action=open]").click()
+    phone.context.set_offline(True)
+    expect(phone.locator("[data-status]")).to_have_attribute("data-connection", re.compile("offline|connecting"))
+    phone.locator("[data-vote=systematic]").click()
+    phone.context.set_offline(False)
+    phone.reload()  # the unsent vote waits in localStorage and goes out after the rejoin
+    expect(phone.locator("[data-vote=systematic]")).to_have_attribute("aria-pressed", "true")
+    expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved", timeout=15000)
+    expect(host.locator("[data-detail] [data-votes-for=operational-investment]")).to_have_text("1")
+
+
+def test_keyboard_shortcuts_run_the_room(pages, server):
+    session = api(server, "POST", "/api/sessions", {"framework": "temkin-five-levels", "title": "Keys"})
+    host = pages.open(session["facilitator_url"])
+    phone = pages.open(session["join_url"], device="iPhone 13")
+    phone.locator("[data-action=join]").click()
+    expect(host.locator("[data-people]")).to_have_text("1 here · 1 joined")
+    host.locator("body").press("o")
+    expect(phone.locator("[data-view=vote]")).to_be_visible()
+    phone.locator("[data-vote=repeatable]").click()
+    expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
+    host.locator("body").press("r")
+    expect(phone.locator("[data-view=result]")).to_be_visible()
+    host.locator("body").press("c")
+    expect(host.locator("[data-decision]")).to_have_attribute("data-decision", "repeatable")
+    host.locator("body").press("j")
+    expect(host.locator("[data-practice-item=invested-programs]")).to_have_attribute("aria-current", "true")
+    host.locator("body").press("?")
+    expect(host.locator("[data-shortcuts-dialog]")).to_be_visible()
