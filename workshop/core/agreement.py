@@ -7,7 +7,7 @@ Working on counts keeps every measure O(K) or O(K^2) whatever the size of the ro
 
 A measure that is undefined for the votes given (no votes, one vote for rwg, nothing pairable for
 Krippendorff's alpha) returns None; malformed counts raise ValueError. See
-``docs/agreement-measures.md`` for what each figure tells a facilitator and where it comes from.
+``docs/agreement.md`` for what each figure tells a facilitator and where it comes from.
 """
 
 import math

@@ -29,8 +29,8 @@ LABEL_TEXT = {
     UNCLEAR: "Unclear",
 }
 LABEL_MEANING = {
-    AGREED: "Most of the group chose the same level and the rest are close to it.",
-    LEANING: "Most of the group is within two neighbouring levels, but not on one.",
+    AGREED: "Most of the group chose the same level and nobody is more than one level from it.",
+    LEANING: "Most of the group is on one level or two neighbouring ones, but not enough to call it agreed.",
     SPLIT: "Votes are spread across the scale; there is no shared view yet.",
     POLARISED: "Two camps at levels that are not neighbours: the group sees this very differently.",
     TOO_FEW: "Not enough people rated this practice to say.",
@@ -82,19 +82,23 @@ class RoundResult:
 
     @property
     def abstaining_share(self) -> float | None:
+        """Share of the answers that were "don't know"; None when nobody answered."""
         total = self.voters + self.abstaining
         return self.abstaining / total if total else None
 
     @property
     def divided(self) -> bool:
+        """The group disagrees (polarised, split or leaning), as opposed to agreed or undecidable."""
         return self.label in DIVIDED
 
     def counts_by_level(self) -> dict[str, int]:
+        """Votes per wire value, "don't know" included."""
         result = {level.value: count for level, count in zip(scale.LEVELS, self.counts)}
         result[scale.UNKNOWN] = self.abstaining
         return result
 
     def as_dict(self) -> dict:
+        """Every figure as JSON-able data, rounded to four decimals."""
         total = self.voters
         return {
             "counts": self.counts_by_level(),
@@ -146,11 +150,18 @@ def analyse(counts: Iterable[int], abstaining: int = 0, settings: Settings = Set
     counts = tuple(int(count) for count in counts)
     if len(counts) != len(scale.LEVELS):
         raise ValueError(f"expected {len(scale.LEVELS)} counts, got {len(counts)}")
+    abstaining = int(abstaining)
+    if abstaining < 0:
+        raise ValueError(f"abstaining must be non-negative, got {abstaining}")
     voters = sum(counts)
     medians = agreement.medians(counts)
     quartiles = agreement.quartiles(counts)
     pair = agreement.adjacent_pair_share(counts)
-    result = dict(
+    within = agreement.rwg(counts)
+    # van der Eijk's A is the costliest measure (layers in exact fractions): compute it once and
+    # derive polarisation from it, as agreement.polarisation does.
+    eijk = agreement.van_der_eijk_agreement(counts)
+    return RoundResult(
         counts=counts,
         abstaining=abstaining,
         voters=voters,
@@ -161,22 +172,26 @@ def analyse(counts: Iterable[int], abstaining: int = 0, settings: Settings = Set
         mean=agreement.mean_rank(counts),
         consensus=agreement.consensus(counts),
         dispersion=agreement.leik_dispersion(counts),
-        agreement=agreement.van_der_eijk_agreement(counts),
-        polarisation=agreement.polarisation(counts),
-        rwg=agreement.rwg(counts),
+        agreement=eijk,
+        polarisation=None if eijk is None else (1 - eijk) / 2,
+        rwg=within,
         q1=quartiles[0] if quartiles else None,
         q3=quartiles[1] if quartiles else None,
-        iqr=agreement.interquartile_range(counts),
+        iqr=quartiles[1] - quartiles[0] if quartiles else None,
         adjacent_share=pair[0] if pair else None,
         adjacent_pair=(_value(pair[1][0]), _value(pair[1][1])) if pair else None,
+        label=_label(counts, abstaining, settings, within, pair[0] if pair else None),
     )
-    result["label"] = label(counts, abstaining, settings)
-    return RoundResult(**result)
 
 
 def is_polarised(counts: tuple[int, ...], peak_share: float) -> bool:
     """Two camps: two levels that are not neighbours each hold at least ``peak_share`` of the
-    votes, and every level between them holds fewer votes than either camp."""
+    votes, and every level between them holds fewer votes than either camp.
+
+    An empty level between the camps (a gap) is the clearest case; a shallower dip counts too,
+    since two separate peaks are what "bimodal" means. A far minority smaller than ``peak_share``
+    is not a camp: it keeps the group from ``agreed`` (see ``is_agreed``) but is not polarisation.
+    """
     total = sum(counts)
     if not total:
         return False
@@ -190,17 +205,54 @@ def is_polarised(counts: tuple[int, ...], peak_share: float) -> bool:
     return False
 
 
+def is_agreed(counts: tuple[int, ...], share: float, minimum_rwg: float) -> bool:
+    """One level holds at least ``share`` of the votes, nobody voted more than one level away
+    from it, and r_wg is at least ``minimum_rwg``.
+
+    The middle condition is what makes two camps with an empty level between them (however
+    small the second camp) never agreed: somebody then sees the practice two or more levels
+    differently, and that view should be heard before the group's level is recorded.
+    """
+    return _is_agreed(counts, share, minimum_rwg, agreement.rwg(counts))
+
+
+def _is_agreed(counts: tuple[int, ...], share: float, minimum_rwg: float, within: float | None) -> bool:
+    total = sum(counts)
+    if not total or within is None or within < minimum_rwg:
+        return False
+    for index, count in enumerate(counts):
+        if count / total >= share and all(
+            other == 0 for position, other in enumerate(counts) if abs(position - index) > 1
+        ):
+            return True
+    return False
+
+
 def label(counts: tuple[int, ...], abstaining: int, settings: Settings) -> str:
     """The agreement label; the rules are applied in this order (docs/agreement.md):
 
     unclear   at least ``unclear_share`` of the answers are "don't know";
     too_few   fewer than ``min_voters`` rated the practice;
-    polarised two camps at non-neighbouring levels (``is_polarised``);
-    agreed    ``agreed_share`` or more on one level (Delphi percent agreement) and rwg at least
-              ``agreed_rwg`` (strong within-group agreement), so a far minority blocks it;
+    polarised two camps at non-neighbouring levels, each with ``polarised_share`` or more of the
+              votes (``is_polarised``);
+    agreed    ``agreed_share`` or more on one level (Delphi percent agreement), nobody more than
+              one level from it, and r_wg at least ``agreed_rwg`` (``is_agreed``);
     leaning   ``leaning_pair_share`` or more on two neighbouring levels;
     split     anything else.
     """
+    counts = tuple(counts)
+    pair = agreement.adjacent_pair_share(counts)
+    return _label(counts, abstaining, settings, agreement.rwg(counts), pair[0] if pair else None)
+
+
+def _label(
+    counts: tuple[int, ...],
+    abstaining: int,
+    settings: Settings,
+    within: float | None,
+    pair_share: float | None,
+) -> str:
+    """``label`` from the r_wg and adjacent-pair share already computed by ``analyse``."""
     voters = sum(counts)
     answers = voters + abstaining
     if answers and abstaining / answers >= settings.unclear_share:
@@ -209,17 +261,16 @@ def label(counts: tuple[int, ...], abstaining: int, settings: Settings) -> str:
         return TOO_FEW
     if is_polarised(counts, settings.polarised_share):
         return POLARISED
-    within = agreement.rwg(counts)
-    if agreement.mode_share(counts) >= settings.agreed_share and within is not None and within >= settings.agreed_rwg:
+    if _is_agreed(counts, settings.agreed_share, settings.agreed_rwg, within):
         return AGREED
-    pair = agreement.adjacent_pair_share(counts)
-    if pair and pair[0] >= settings.leaning_pair_share:
+    if pair_share is not None and pair_share >= settings.leaning_pair_share:
         return LEANING
     return SPLIT
 
 
 def divided_rank(result: RoundResult) -> tuple[int, float]:
-    """Sort key, most divided first: by label, then by consensus (lowest first)."""
+    """Sort key of the discussion queue, most divided first: by label (``DIVIDED_ORDER``), then
+    by consensus, lowest first; a stable sort keeps framework order among equals."""
     consensus = result.consensus if result.consensus is not None else 1.0
     return DIVIDED_ORDER.index(result.label), consensus
 
@@ -239,11 +290,13 @@ class Shift:
 
     @property
     def direction(self) -> str | None:
+        """"up", "down" or "same" for the lower median; None when a round had no rated votes."""
         if self.level_change is None:
             return None
         return "up" if self.level_change > 0 else "down" if self.level_change < 0 else "same"
 
     def describe(self) -> str:
+        """One sentence a facilitator can read aloud."""
         parts = {
             CONVERGED: "The group converged",
             DIVERGED: "The group no longer agrees",
@@ -260,6 +313,7 @@ class Shift:
         return parts + "."
 
     def as_dict(self) -> dict:
+        """The shift as JSON-able data, with its sentence."""
         return {
             "from_round": self.from_round,
             "to_round": self.to_round,
@@ -305,16 +359,21 @@ def session_alpha(unit_counts: Iterable[tuple[int, ...]]) -> float | None:
 
     Only the counts per practice are needed: the coincidence matrix sums pairs within each unit.
     Its known limit: when every practice gets the same ratings, expected disagreement vanishes and
-    alpha is undefined or near 0 although everyone agrees (docs/agreement.md).
+    alpha is undefined or near 0 although everyone agrees (docs/agreement.md). It needs at least
+    two rated practices: with one, there is no variation between practices to compare against.
     """
     units = [tuple(counts) for counts in unit_counts if sum(counts) >= 2]
-    if not units:
+    if len(units) < 2:
         return None
     return agreement.krippendorff_alpha(units, metric="ordinal")
 
 
 def perception_gap(results: Mapping[str, RoundResult]) -> dict | None:
-    """The largest difference between segments' mean levels on one practice (segments shown only)."""
+    """The largest difference between segments' mean levels on one practice.
+
+    Pass only the segments that may be shown. ``gap`` is in levels (mean ranks), ``median_gap``
+    the difference of the two segments' lower medians; None with fewer than two rated segments.
+    """
     means = {name: result.mean for name, result in results.items() if result.mean is not None}
     if len(means) < 2:
         return None

@@ -12,14 +12,20 @@ from dataclasses import dataclass
 from . import scale
 from .frameworks import Framework, Stage
 
-NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+NUMBER_WORDS = (
+    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+)
 
 
 def number(count: int) -> str:
+    """A count as a word up to twenty ("three"), as digits beyond."""
     return NUMBER_WORDS[count] if 0 <= count < len(NUMBER_WORDS) else str(count)
 
 
 def plural(count: int, word: str) -> str:
+    """"one practice", "two practices"."""
     return f"{number(count)} {word}{'' if count == 1 else 's'}"
 
 
@@ -34,6 +40,8 @@ class PracticeLevel:
 
 @dataclass(frozen=True)
 class StageProfile:
+    """How far one stage's practices are: the stage's row of the maturity profile."""
+
     stage_id: str
     name: str
     practices: int
@@ -42,8 +50,10 @@ class StageProfile:
     share: float | None  # share of the stage's practices at or above the threshold
     mean_level: float | None  # mean rank (1..4) of the assessed practices
     met: bool
+    provisional: int = 0  # assessed practices whose level is not yet consolidated
 
     def as_dict(self) -> dict:
+        """The profile row as JSON-able data."""
         return {
             "stage": self.stage_id,
             "name": self.name,
@@ -53,11 +63,14 @@ class StageProfile:
             "share": None if self.share is None else round(self.share, 4),
             "mean_level": None if self.mean_level is None else round(self.mean_level, 4),
             "met": self.met,
+            "provisional": self.provisional,
         }
 
 
 @dataclass(frozen=True)
 class ActionItem:
+    """A practice of the next stage that is below the threshold: one line of the action plan."""
+
     practice_id: str
     text: str
     stage_id: str
@@ -66,6 +79,7 @@ class ActionItem:
     provisional: bool
 
     def as_dict(self) -> dict:
+        """The action as JSON-able data."""
         return {
             "practice": self.practice_id,
             "text": self.text,
@@ -78,19 +92,22 @@ class ActionItem:
 
 @dataclass(frozen=True)
 class Placement:
-    stage_id: str | None
+    """The stage reached, the profile, the next stage's action plan and the explanation."""
+
+    stage_id: str | None  # None: not even the first stage is reached
     stage_name: str | None
-    next_stage_id: str | None
+    next_stage_id: str | None  # None: the final stage is reached
     next_stage_name: str | None
     threshold: str
     profile: tuple[StageProfile, ...]
     action_plan: tuple[ActionItem, ...]
-    key_obstacle: str | None
+    key_obstacle: str | None  # the reached stage's obstacle to advancing beyond it
     explanation: str
     provisional: int  # practices whose level is computed, not yet consolidated
     unassessed: int
 
     def as_dict(self) -> dict:
+        """The placement as JSON-able data."""
         return {
             "stage": self.stage_id,
             "stage_name": self.stage_name,
@@ -106,12 +123,15 @@ class Placement:
         }
 
 
+def _known(levels: Mapping[str, PracticeLevel], practice_id: str) -> PracticeLevel | None:
+    """The practice's level, or None when it has none (never rated, or only "don't know")."""
+    known = levels.get(practice_id)
+    return known if known is not None and known.level is not None else None
+
+
 def _profile(stage: Stage, levels: Mapping[str, PracticeLevel], threshold_rank: int) -> StageProfile:
-    ranks = [
-        scale.rank_of(levels[p.id].level)
-        for p in stage.practices
-        if p.id in levels and levels[p.id].level is not None
-    ]
+    known = [item for item in (_known(levels, p.id) for p in stage.practices) if item is not None]
+    ranks = [scale.rank_of(item.level) for item in known]
     at_or_above = sum(1 for rank in ranks if rank >= threshold_rank)
     total = len(stage.practices)
     return StageProfile(
@@ -122,28 +142,28 @@ def _profile(stage: Stage, levels: Mapping[str, PracticeLevel], threshold_rank: 
         at_or_above=at_or_above,
         share=at_or_above / total if total else None,
         mean_level=sum(ranks) / len(ranks) if ranks else None,
-        met=at_or_above == total,
+        met=at_or_above == total,  # an empty stage is met trivially
+        provisional=sum(1 for item in known if item.provisional),
     )
 
 
 def _unmet(stage: Stage, levels: Mapping[str, PracticeLevel], threshold_rank: int) -> list[ActionItem]:
     items = []
     for practice in stage.practices:
-        known = levels.get(practice.id)
-        level = known.level if known else None
-        rank = scale.rank_of(level) if level else 0
+        known = _known(levels, practice.id)
+        rank = scale.rank_of(known.level) if known else 0
         if rank < threshold_rank:
             items.append(
                 ActionItem(
                     practice_id=practice.id,
                     text=practice.text,
                     stage_id=stage.id,
-                    level=level,
+                    level=known.level if known else None,
                     gap=threshold_rank - rank,
                     provisional=bool(known and known.provisional),
                 )
             )
-    # the action plan: largest gap first, then framework order (stable sort)
+    # The action plan: largest gap first; the sort is stable, so framework order breaks ties.
     return sorted(items, key=lambda item: -item.gap)
 
 
@@ -165,10 +185,11 @@ def place(
         framework.stages[reached_index + 1] if reached_index + 1 < len(framework.stages) else None
     )
     action_plan = tuple(_unmet(following, levels, threshold_level.rank)) if following else ()
-    provisional = sum(1 for item in levels.values() if item.level and item.provisional)
-    unassessed = sum(
-        1 for p in framework.practices if p.id not in levels or levels[p.id].level is None
+    # Only the framework's practices count: a stray id in ``levels`` must not change the figures.
+    provisional = sum(
+        1 for p in framework.practices if (known := _known(levels, p.id)) and known.provisional
     )
+    unassessed = sum(1 for p in framework.practices if _known(levels, p.id) is None)
     return Placement(
         stage_id=reached.id if reached else None,
         stage_name=reached.name if reached else None,
@@ -178,14 +199,27 @@ def place(
         profile=profile,
         action_plan=action_plan,
         key_obstacle=reached.key_obstacle if reached else None,
-        explanation=explain(framework, profile, reached_index, action_plan, threshold_level, provisional, unassessed),
+        explanation=explain(
+            framework, profile, reached_index, action_plan, threshold_level, provisional, unassessed
+        ),
         provisional=provisional,
         unassessed=unassessed,
     )
 
 
-def _level_name(level: str | None) -> str:
-    return scale.level(level).label if level else "not rated"
+def _level_name(item: ActionItem) -> str:
+    if item.level is None:
+        return "not rated"
+    name = scale.level(item.level).label
+    return f"{name}, provisional" if item.provisional else name
+
+
+def _sentence_case(text: str) -> str:
+    """Lower-case the first letter to continue a sentence, unless the word is an acronym (CX)."""
+    text = text.strip().rstrip(".")
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def explain(
@@ -200,43 +234,51 @@ def explain(
     """A plain-language explanation a facilitator can read aloud."""
     bar = f"{threshold.label} or better"
     sentences = []
+    final = reached_index == len(framework.stages) - 1
     if reached_index >= 0:
         reached = framework.stages[reached_index]
-        final = reached_index == len(framework.stages) - 1
         met = [p for p in profile[: reached_index + 1] if p.practices]
         if not met:
-            reasons = f"{reached.name} is the starting stage and has no practices to rate"
+            reasons = (
+                f"{reached.name} is the starting stage and has no practices to rate"
+                if reached_index == 0
+                else f"no stage up to {reached.name} has practices to rate"
+            )
         else:
             described = [
-                f"{_all(p.practices)} {p.name} practice{'s' if p.practices > 1 else ''}"
-                for p in met
+                f"{_all(p.practices)} {p.name} practice{'s' if p.practices > 1 else ''}" for p in met
             ]
             verb = "is" if len(met) == 1 and met[0].practices == 1 else "are"
             reasons = f"{_join(described)} {verb} {bar}"
-        sentences.append(
-            f"Placed in {reached.name}{', the final stage' if final else ''}: {reasons}."
-        )
+            if not profile[reached_index].practices:
+                reasons += f", and {reached.name} has no practices of its own to rate"
+        sentences.append(f"Placed in {reached.name}{', the final stage' if final else ''}: {reasons}.")
     else:
         sentences.append(f"Not yet placed in {framework.stages[0].name}, the first stage.")
     if action_plan:
         stage = framework.stages[reached_index + 1]
-        stage_profile = profile[reached_index + 1]
+        total = profile[reached_index + 1].practices
         unmet = len(action_plan)
         listed = "; ".join(
-            f"\u201c{item.text.rstrip('.')}\u201d ({_level_name(item.level)})" for item in action_plan
+            f"\u201c{item.text.rstrip('.')}\u201d ({_level_name(item)})" for item in action_plan
         )
-        if stage_profile.practices == 1:
+        if total == 1:
             sentences.append(f"The {stage.name} practice is not yet {bar}: {listed}.")
+        elif unmet == total == 2:
+            sentences.append(f"Neither {stage.name} practice is {bar} yet: {listed}.")
+        elif unmet == total:
+            sentences.append(f"None of the {number(total)} {stage.name} practices is {bar} yet: {listed}.")
         else:
             sentences.append(
-                f"Of the {number(stage_profile.practices)} {stage.name} practices, "
+                f"Of the {number(total)} {stage.name} practices, "
                 f"{number(unmet)} {'is' if unmet == 1 else 'are'} not yet {bar}: {listed}."
             )
-    if reached_index >= 0 and framework.stages[reached_index].key_obstacle and action_plan:
-        sentences.append(
-            f"The key obstacle to advancing from {framework.stages[reached_index].name}: "
-            f"{framework.stages[reached_index].key_obstacle.rstrip('.')}."
-        )
+    if reached_index >= 0 and framework.stages[reached_index].key_obstacle:
+        reached = framework.stages[reached_index]
+        # Each stage's obstacle is what stands between it and the next stage; the final stage's
+        # (Temkin's Embed: keeping the brand identity alive) is what it takes to stay there.
+        where = f"in {reached.name}" if final else f"to advancing from {reached.name}"
+        sentences.append(f"The key obstacle {where}: {_sentence_case(reached.key_obstacle)}.")
     if provisional:
         sentences.append(
             f"{plural(provisional, 'level').capitalize()} {'is' if provisional == 1 else 'are'} "

@@ -21,16 +21,20 @@ NO_SEGMENT = None
 
 @dataclass(frozen=True)
 class RoundView:
+    """One round of one practice: before its reveal only the number of answers."""
+
     number: int
     revealed: bool
     votes: int  # everyone who answered, "don't know" included
     result: analysis.RoundResult | None  # None until revealed
     segments: Mapping[str, analysis.RoundResult]  # only segments large enough to show
-    hidden_segments: tuple[str, ...]  # segments with voters, too small to show
+    hidden_segments: tuple[str, ...]  # the session's other segments (too small, or suppressed)
 
 
 @dataclass(frozen=True)
 class PracticeView:
+    """Everything derived about one practice: its rounds, shift, decision and level."""
+
     practice: Practice
     stage: Stage
     position: int
@@ -41,10 +45,12 @@ class PracticeView:
 
     @property
     def latest(self) -> RoundView | None:
+        """The latest round, revealed or not."""
         return self.rounds[-1] if self.rounds else None
 
     @property
     def latest_revealed(self) -> RoundView | None:
+        """The latest round whose votes may be shown (an open re-vote keeps the previous one)."""
         for view in reversed(self.rounds):
             if view.revealed:
                 return view
@@ -52,25 +58,31 @@ class PracticeView:
 
     @property
     def result(self) -> analysis.RoundResult | None:
+        """The analysis of the latest revealed round."""
         revealed = self.latest_revealed
         return revealed.result if revealed else None
 
     @property
     def computed_level(self) -> str | None:
+        """The proposed level: the lower median of the latest revealed round."""
         return self.result.computed_level if self.result else None
 
     @property
     def consolidated_level(self) -> str | None:
+        """The facilitator's level for the latest round; None until consolidated or after a re-vote."""
         return self.decision.level if self.decision else None
 
     @property
     def gap(self) -> dict | None:
+        """The perception gap between the shown segments in the latest revealed round."""
         revealed = self.latest_revealed
         return analysis.perception_gap(revealed.segments) if revealed else None
 
 
 @dataclass(frozen=True)
 class SessionResults:
+    """Everything derived about a session, as the views, the API and the exports show it."""
+
     assessment: Assessment
     practices: tuple[PracticeView, ...]
     queue: tuple[str, ...]  # revealed practices, most divided first
@@ -78,6 +90,7 @@ class SessionResults:
     placement: Placement
 
     def practice(self, practice_id: str) -> PracticeView:
+        """The view of one practice; KeyError if the framework has no such practice."""
         for view in self.practices:
             if view.practice.id == practice_id:
                 return view
@@ -85,43 +98,54 @@ class SessionResults:
 
     @property
     def revealed_count(self) -> int:
+        """Practices with at least one revealed round."""
         return sum(1 for view in self.practices if view.result is not None)
 
     @property
     def consolidated_count(self) -> int:
+        """Practices whose latest round is consolidated."""
         return sum(1 for view in self.practices if view.decision is not None)
 
 
 def _segment_results(
     by_segment: Mapping[str | None, tuple[list[int], int]], assessment: Assessment
 ) -> tuple[dict[str, analysis.RoundResult], tuple[str, ...]]:
-    """Per-segment analysis, suppressing segments below the minimum size.
+    """Per-segment analysis, suppressing segments too small to show.
 
-    Complementary suppression: the whole group's figures are shown, so if the voters left out of the
-    shown segments (small segments plus people without a segment) number between 1 and the minimum,
-    the smallest shown segment is hidden too, until nobody can be singled out by subtraction.
+    A segment is shown when at least ``min_segment_size`` (never below 3) of its members rated the
+    practice. The whole group's counts are shown too, so the counts of everyone outside the shown
+    segments (small segments, people without a segment) can be derived by subtraction; that
+    remainder must itself be showable: nobody, or at least the minimum number of rated votes.
+    Otherwise the smallest shown segment is hidden too (complementary suppression), until it is.
     """
     settings = assessment.settings
     minimum = max(3, settings.min_segment_size)
+    # (rated votes, every answer) per named segment; "don't know" answers are shown in a
+    # segment's counts too, so they count when checking what subtraction would reveal.
     sizes = {
-        name: sum(counts) + abstaining
+        name: (sum(counts), sum(counts) + abstaining)
         for name, (counts, abstaining) in by_segment.items()
         if name is not None and name in settings.segments
     }
-    shown = {name for name, size in sizes.items() if size >= minimum}
-    total = sum(sum(counts) + abstaining for counts, abstaining in by_segment.values())
+    shown = {name for name, (voters, _) in sizes.items() if voters >= minimum}
+    total_voters = sum(sum(counts) for counts, _ in by_segment.values())
+    total_answers = total_voters + sum(abstaining for _, abstaining in by_segment.values())
 
-    def residual() -> int:
-        return total - sum(sizes[name] for name in shown)
+    def remainder_unsafe() -> bool:
+        voters = total_voters - sum(sizes[name][0] for name in shown)
+        answers = total_answers - sum(sizes[name][1] for name in shown)
+        return answers > 0 and voters < minimum
 
-    while shown and 0 < residual() < minimum:
+    while shown and remainder_unsafe():
         shown.remove(min(shown, key=lambda name: (sizes[name], name)))
     results = {
         name: analysis.analyse(by_segment[name][0], by_segment[name][1], settings)
         for name in settings.segments
         if name in shown
     }
-    hidden = tuple(name for name in settings.segments if name in sizes and name not in shown)
+    # Every segment not shown is listed, whether or not it answered: naming only the segments
+    # that answered would tell who is behind a small whole-group count.
+    hidden = tuple(name for name in settings.segments if name not in shown)
     return results, hidden
 
 
