@@ -69,6 +69,15 @@ def summary(code):
     return service().summary(facilitator_code(code))
 
 
+@api.get("/sessions/<code>/framework")
+def session_framework(code):
+    """The session's copy of its framework (texts, stages, scale); it never changes, so it caches."""
+    code = protocol.normalise_code(code)
+    response = jsonify(framework_view(service().load(code).framework))
+    response.headers["Cache-Control"] = "public, max-age=86400, immutable"
+    return response
+
+
 @api.get("/sessions/<code>")
 def public_info(code):
     """What a phone needs before joining: title, organisation, segments, status."""

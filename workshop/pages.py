@@ -48,25 +48,33 @@ def new_session():
     )
 
 
+def bootstrap(code: str) -> dict:
+    """The page's JSON block: the session's framework, so no socket ack has to carry it."""
+    try:
+        return {"framework": framework_view(service().load(code).framework)}
+    except WorkshopError:
+        return {"framework": None}
+
+
 @pages.get("/join/<code>")
 def join(code):
     try:
         code = protocol.normalise_code(code)
     except WorkshopError:
         abort(404)
-    return render_template("participant.html", code=code)
+    return render_template("participant.html", code=code, bootstrap=bootstrap(code))
 
 
 @pages.get("/host/<code>")
 def host(code):
     code = known_code(code)
-    return render_template("facilitator.html", code=code, join_url=links.join_url(code))
+    return render_template("facilitator.html", code=code, join_url=links.join_url(code), bootstrap=bootstrap(code))
 
 
 @pages.get("/present/<code>")
 def present(code):
     code = known_code(code)
-    return render_template("presenter.html", code=code, join_url=links.join_url(code))
+    return render_template("presenter.html", code=code, join_url=links.join_url(code), bootstrap=bootstrap(code))
 
 
 @pages.get("/qr/<code>.svg")

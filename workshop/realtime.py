@@ -157,7 +157,6 @@ class Realtime:
             "participant_token": joined.token,
             "resumed": joined.resumed,
             "participant": {"name": joined.participant.name, "segment": joined.participant.segment},
-            "framework": snapshots.framework_view(self.service.load(command.code).framework),
             "state": self.service.state(command.code, snapshots.PARTICIPANT),
             "votes": self.service.own_votes(command.code, joined.participant),
         }
@@ -178,7 +177,6 @@ class Realtime:
         self.service.check_facilitator(command.code, command.token)
         self.bind(Identity(snapshots.FACILITATOR, command.code))
         return {
-            "framework": snapshots.framework_view(self.service.load(command.code).framework),
             "state": self.service.state(command.code, snapshots.FACILITATOR),
             "links": {
                 "join_url": links.join_url(command.code),
@@ -190,7 +188,6 @@ class Realtime:
         self.service.store.check_token(command.code, command.token, "presenter")
         self.bind(Identity(snapshots.PRESENTER, command.code))
         return {
-            "framework": snapshots.framework_view(self.service.load(command.code).framework),
             "state": self.service.state(command.code, snapshots.PRESENTER),
         }
 

@@ -24,6 +24,13 @@ class Joined:
     resumed: bool
 
 
+# the figures of a practice's latest revealed round repeated at the top of its summary row
+SUMMARY_FIGURES = (
+    "counts", "voters", "abstaining", "label", "consensus", "median_low", "median_high", "between_levels",
+    "dispersion", "agreement", "polarisation", "rwg", "iqr", "adjacent_share", "mode_share",
+)
+
+
 class Workshops:
     """The application service; one per process."""
 
@@ -226,7 +233,9 @@ class Workshops:
                     row["segments"] = round_detail["segments"]
                     row["hidden_segments"] = round_detail["hidden_segments"]
                 rounds.append(row)
-            latest = rounds[-1] if rounds else {}
+            # the latest revealed round's figures at the top level (a re-vote in progress shows
+            # only its number of votes in ``rounds``)
+            figures = view.result.as_dict() if view.result else {}
             practices.append(
                 {
                     "id": view.practice.id,
@@ -239,13 +248,7 @@ class Workshops:
                     "decision": detail["decision"],
                     "shift": detail["shift"],
                     "gap": detail["gap"],
-                    # the latest revealed round's figures at the top level, for convenience
-                    **{
-                        key: (view.result.as_dict()[key] if view.result else None)
-                        for key in ("consensus", "label", "median_low", "median_high", "dispersion",
-                                    "agreement", "polarisation", "rwg", "iqr", "adjacent_share")
-                    },
-                    "counts": latest.get("counts"),
+                    **{key: figures.get(key) for key in SUMMARY_FIGURES},
                 }
             )
         return {

@@ -1,5 +1,11 @@
 // Tiny DOM helpers: build elements with text (never HTML strings from data) and find by data-*.
 
+/** The page's bootstrap data (one JSON block rendered by the server). */
+export function bootstrap() {
+  const element = document.getElementById("bootstrap");
+  return element ? JSON.parse(element.textContent) : {};
+}
+
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {

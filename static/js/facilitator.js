@@ -3,7 +3,7 @@
 import { Connection, showStatus } from "./connection.js";
 import { distributionChart, heatMap, ladder, labelBadge, latestResult, levelChip, profileChart } from "./charts.js";
 import { ALL, EVENTS, LEVELS, LEVEL_LABELS, STORAGE } from "./protocol.js";
-import { $, announce, decimal, h, percent, readStorage, rememberSession, replace, writeStorage } from "./dom.js";
+import { $, announce, bootstrap, decimal, h, percent, readStorage, rememberSession, replace, writeStorage } from "./dom.js";
 
 const main = $("[data-page=facilitator]");
 const root = $("[data-root]");
@@ -12,7 +12,7 @@ const joinUrl = main.dataset.joinUrl;
 
 let token = null;
 let connection = null;
-let framework = null;
+const framework = bootstrap().framework;
 let state = null;
 let tally = null;
 let selected = null;
@@ -21,6 +21,10 @@ let links = {};
 const reasonsCache = {};
 const order = []; // practice ids in framework order
 const info = {}; // id -> {practice, stage, position}
+framework.stages.forEach((stage) => stage.practices.forEach((practice) => {
+  order.push(practice.id);
+  info[practice.id] = { practice, stage, position: order.length };
+}));
 let timerHandle = null;
 let timerDeadline = null;
 
@@ -85,13 +89,7 @@ function start() {
 }
 
 function hosted(ack) {
-  framework = ack.framework;
   links = ack.links || {};
-  order.length = 0;
-  framework.stages.forEach((stage) => stage.practices.forEach((practice) => {
-    order.push(practice.id);
-    info[practice.id] = { practice, stage, position: order.length };
-  }));
   const presenter = $("[data-presenter-link]");
   if (links.presenter_url) {
     presenter.href = links.presenter_url;
@@ -319,7 +317,7 @@ function segmentsTable(round, gap) {
       }))) : null,
     gap ? h("p", { class: "small" }, `Largest perception gap: ${gap.highest} rates this ${decimal(gap.gap)} levels higher than ${gap.lowest} on average.`) : null,
     round.hidden_segments.length ? h("p", { class: "small muted" },
-      `Not shown, so nobody can be singled out (fewer than ${state.settings.min_segment_size} people): ${round.hidden_segments.join(", ")}.`) : null);
+      `Not shown, so nobody can be singled out: ${round.hidden_segments.join(", ")} (a segment's figures need ${state.settings.min_segment_size} or more people who rated, and must not reveal another group by subtraction).`) : null);
 }
 
 function reasonsBlock(id, roundNumber) {

@@ -5,7 +5,7 @@
 import { Connection, showStatus } from "./connection.js";
 import { distributionChart, labelBadge, levelChip } from "./charts.js";
 import { EVENTS, LEVELS, LEVEL_LABELS, STORAGE, UNKNOWN } from "./protocol.js";
-import { $, announce, h, readStorage, replace, writeStorage } from "./dom.js";
+import { $, announce, bootstrap, h, readStorage, replace, writeStorage } from "./dom.js";
 
 const main = $("[data-page=participant]");
 const screen = $("[data-screen]");
@@ -16,7 +16,7 @@ let token = readStorage(STORAGE.participant(code));
 let pending = readStorage(STORAGE.pending(code), {}); // practice -> {level, note, round}
 let joinFields = {};
 let connection = null;
-let framework = null;
+const framework = bootstrap().framework;
 let state = null;
 let myVotes = {}; // practice -> {round, level, note}
 let viewing = null; // the practice shown in self-paced mode
@@ -25,6 +25,11 @@ const voteStatus = {}; // practice -> {kind, text}
 const sending = new Set();
 const practiceIndex = {};
 let lastRendered = null;
+if (framework) {
+  framework.stages.forEach((stage) => stage.practices.forEach((practice) => {
+    practiceIndex[practice.id] = { practice, stage, position: Object.keys(practiceIndex).length + 1 };
+  }));
+}
 
 // --- large text ------------------------------------------------------------------------------
 const largeText = $("[data-large-text]");
@@ -119,10 +124,6 @@ function connect() {
 function joined(ack) {
   token = ack.participant_token;
   writeStorage(STORAGE.participant(code), token);
-  framework = ack.framework;
-  framework.stages.forEach((stage) => stage.practices.forEach((practice) => {
-    practiceIndex[practice.id] = { practice, stage, position: Object.keys(practiceIndex).length + 1 };
-  }));
   myVotes = ack.votes || {};
   state = null;
   receiveState(ack.state);

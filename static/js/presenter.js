@@ -4,7 +4,7 @@
 import { Connection, showStatus } from "./connection.js";
 import { distributionChart, heatMap, ladder, labelBadge, latestResult, levelChip, profileChart } from "./charts.js";
 import { EVENTS, LEVEL_LABELS, STORAGE } from "./protocol.js";
-import { $, announce, h, readStorage, replace, writeStorage } from "./dom.js";
+import { $, announce, bootstrap, h, readStorage, replace, writeStorage } from "./dom.js";
 
 const main = $("[data-page=presenter]");
 const stage = $("[data-stage]");
@@ -13,10 +13,15 @@ const joinUrl = main.dataset.joinUrl;
 const joinBase = joinUrl.replace(/\/join\/.*/, "");
 $("[data-join-base]").textContent = joinBase;
 
-let framework = null;
+const framework = bootstrap().framework;
 let state = null;
 let tally = null;
 const info = {};
+let position = 0;
+framework.stages.forEach((item) => item.practices.forEach((practice) => {
+  position += 1;
+  info[practice.id] = { practice, stage: item, position };
+}));
 let timerDeadline = null;
 let timerHandle = null;
 
@@ -34,12 +39,6 @@ if (!token) {
   const connection = new Connection((conn) => conn.raw(EVENTS.WATCH, { code, presenter_token: token }));
   showStatus(connection, $("[data-status]"));
   connection.addEventListener("bound", (event) => {
-    framework = event.detail.framework;
-    let position = 0;
-    framework.stages.forEach((item) => item.practices.forEach((practice) => {
-      position += 1;
-      info[practice.id] = { practice, stage: item, position };
-    }));
     state = null;
     receive(event.detail.state);
   });

@@ -71,3 +71,15 @@ def test_public_session_info_and_pages(client, new_session):
     svg = client.get(f"/qr/{session['code']}.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     assert b"<svg" in svg.data
+
+
+def test_the_sessions_framework_is_served_once_and_embedded_in_its_pages(client, new_session):
+    session = new_session(framework="temkin-six-stages")
+    response = client.get(f"/api/sessions/{session['code']}/framework")
+    assert response.status_code == 200 and "immutable" in response.headers["Cache-Control"]
+    assert [stage["name"] for stage in response.json["stages"]][0] == "Ignore"
+    assert response.json["stages"][0]["key_obstacle"] == "Generating awareness and interest."
+    for path in (f"/join/{session['code']}", f"/host/{session['code']}", f"/present/{session['code']}"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'id="bootstrap"' in page and "Operationalize" in page, path
+    assert client.get("/api/sessions/ZZZZZZ/framework").json["error"] == "not_found"
