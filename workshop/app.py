@@ -21,7 +21,10 @@ DEFAULTS = {
     "PUBLIC_URL": None,
     "ASYNC_MODE": "threading",
     "MESSAGE_QUEUE": None,
+    "MESSAGE_QUEUE_CHANNEL": "cx-workshop",
     "CORS_ORIGINS": None,
+    # behind a round-robin proxy with several processes, long-polling would need sticky sessions
+    "WEBSOCKET_ONLY": False,
     "TALLY_INTERVAL": 0.1,
     "BACKGROUND_TICKER": True,
     "MAX_PAYLOAD_BYTES": 64 * 1024,
@@ -58,10 +61,12 @@ def create_app(config: dict | None = None) -> Flask:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
+        channel=app.config["MESSAGE_QUEUE_CHANNEL"],
         cors_allowed_origins=app.config["CORS_ORIGINS"],
         max_http_buffer_size=app.config["MAX_PAYLOAD_BYTES"],
         ping_interval=20,
         ping_timeout=20,
+        transports=["websocket"] if app.config["WEBSOCKET_ONLY"] else ["polling", "websocket"],
     )
     realtime = Realtime(
         socketio, service, app.config["TALLY_INTERVAL"], ticker=app.config["BACKGROUND_TICKER"]

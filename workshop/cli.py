@@ -36,8 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="base URL phones use to join, for QR codes (default: this machine's LAN address)")
     serve.add_argument("--message-queue", default=_env("MESSAGE_QUEUE"), metavar="URL",
                        help="redis://HOST:PORT/DB to share sessions between several server processes")
+    serve.add_argument("--message-queue-channel", default=_env("MESSAGE_QUEUE_CHANNEL", "cx-workshop"),
+                       metavar="NAME", help="pub/sub channel on the message queue (one per installation)")
     serve.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
                        help="extra origin allowed to open websockets (repeatable)")
+    serve.add_argument("--websocket-only", action="store_true",
+                       default=_env("WEBSOCKET_ONLY", "") not in ("", "0", "false"),
+                       help="refuse the long-polling fallback (for several processes behind round-robin)")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
 
@@ -68,7 +73,9 @@ def cmd_serve(options) -> int:
         "FRAMEWORK_DIRS": options.frameworks,
         "PUBLIC_URL": options.public_url,
         "MESSAGE_QUEUE": options.message_queue,
+        "MESSAGE_QUEUE_CHANNEL": options.message_queue_channel,
         "CORS_ORIGINS": options.cors_origin,
+        "WEBSOCKET_ONLY": options.websocket_only,
     }
     try:
         serve.run(config, options.host, options.port, options.async_mode, access_log=options.access_log)

@@ -51,9 +51,10 @@ def new_session():
 def bootstrap(code: str) -> dict:
     """The page's JSON block: the session's framework, so no socket ack has to carry it."""
     try:
-        return {"framework": framework_view(service().load(code).framework)}
+        framework = framework_view(service().load(code).framework)
     except WorkshopError:
-        return {"framework": None}
+        framework = None
+    return {"framework": framework, "websocket_only": current_app.config["WEBSOCKET_ONLY"]}
 
 
 @pages.get("/join/<code>")

@@ -23,6 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one process per database there
+    fcntl = None
+
 from sqlite_utils import Database, Migrations
 
 from .core import assessment as rules
@@ -143,6 +148,24 @@ def m002_presenter_token(db: Database) -> None:
     db["assessments"].add_column("presenter_token", str)
 
 
+@contextmanager
+def schema_lock(path: str) -> Iterator[None]:
+    """Hold an exclusive lock on a file beside the database while setting up its schema.
+
+    Two server processes started together on a new database would otherwise both find the same
+    migrations pending and race to apply them (one fails with "database is locked").
+    """
+    if path == ":memory:" or fcntl is None:
+        yield
+        return
+    with open(f"{path}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -198,18 +221,18 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute("PRAGMA busy_timeout=10000")
-        connection.execute("PRAGMA foreign_keys=ON")
-        self.db = Database(connection)
+        with schema_lock(self.path):  # several processes may open a new database at once
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            self.db = Database(connection)
+            migrations.apply(self.db)
         self._lock = threading.RLock()
         self._cache: dict[str, Assessment] = {}
         self._frameworks: dict[int, Framework] = {}
         self._ids: dict[str, int] = {}
         self.instance = secrets.token_hex(8)
-        with self._lock:
-            migrations.apply(self.db)
 
     def close(self) -> None:
         with self._lock:

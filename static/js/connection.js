@@ -1,6 +1,7 @@
 // One Socket.IO connection with a role: it (re)binds its identity after every (re)connection,
 // reports its status, and sends events with an acknowledgement timeout.
 import { io } from "../vendor/socket.io-client/socket.io.esm.min.js";
+import { bootstrap } from "./dom.js";
 
 export const ACK_TIMEOUT_MS = 8000;
 
@@ -14,9 +15,12 @@ export class Connection extends EventTarget {
     this.bind = bind;
     this.bound = false;
     this.status = "connecting";
+    // websocket first; long-polling only as a fallback (e.g. a proxy that blocks websockets),
+    // and never when the server runs several processes behind a round-robin proxy
+    const websocketOnly = Boolean(bootstrap().websocket_only);
     this.socket = io({
-      transports: ["websocket", "polling"],
-      tryAllTransports: true,
+      transports: websocketOnly ? ["websocket"] : ["websocket", "polling"],
+      tryAllTransports: !websocketOnly,
       reconnectionDelay: 500,
       reconnectionDelayMax: 4000,
       timeout: 10000,
