@@ -1,18 +1,17 @@
 """The HTTP API: JSON in and out; errors are ``{"error": code, "message": text}`` with a 4xx status."""
 
-import logging
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
 
 from . import links
+from .jsonapi import bearer, json_errors
 from .core import protocol
-from .core.errors import BadRequest, Unauthorized, WorkshopError
+from .core.errors import BadRequest
 from .core.snapshots import framework_view
 
-log = logging.getLogger(__name__)
 
-api = Blueprint("api", __name__, url_prefix="/api")
+api = json_errors(Blueprint("api", __name__, url_prefix="/api"))
 
 
 def service():
@@ -28,18 +27,10 @@ def json_body() -> dict:
     return data
 
 
-def bearer_token() -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("send the facilitator token as 'Authorization: Bearer <token>'")
-    return token.strip()
-
-
 def facilitator_code(code: str) -> str:
     """Check the URL's code and the bearer token; return the canonical code."""
     code = protocol.normalise_code(code)
-    service().check_facilitator(code, bearer_token())
+    service().check_facilitator(code, bearer())
     return code
 
 
@@ -61,6 +52,14 @@ def create_session():
         "facilitator_url": links.facilitator_url(code, created.facilitator_token),
         "presenter_url": links.presenter_url(code, created.presenter_token),
     }
+    organization = created.assessment.organization
+    if organization is not None:
+        # the organisation's page; its key is given once, when this session created the organisation
+        body["organization"] = organization
+        body["organization_url"] = f"{links.base_url()}/org/{quote(organization, safe='')}"
+        if created.organization_key:
+            body["organization_key"] = created.organization_key
+            body["organization_url"] += f"#key={created.organization_key}"
     return jsonify(body), 201
 
 
@@ -91,20 +90,3 @@ def public_info(code):
         "segments": list(assessment.settings.segments),
         "status": assessment.status,
     }
-
-
-@api.errorhandler(WorkshopError)
-def workshop_error(error: WorkshopError):
-    return jsonify(error.as_dict()), error.http_status
-
-
-@api.errorhandler(HTTPException)
-def http_error(error: HTTPException):
-    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(error.code, "bad_request")
-    return jsonify({"error": code, "message": error.description}), error.code
-
-
-@api.errorhandler(Exception)
-def unexpected_error(error: Exception):
-    log.exception("unexpected error in %s %s", request.method, request.path)
-    return jsonify({"error": "internal", "message": "something went wrong on the server; it has been logged"}), 500

@@ -3,11 +3,12 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from .core.frameworks import BUILTIN_DIRECTORY, load_frameworks
 from .extensions import socketio
+from .jsonapi import http_error_body
 from .realtime import Realtime
 from .service import Workshops
 from .store import Store
@@ -54,7 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     frameworks = load_frameworks([BUILTIN_DIRECTORY, *map(Path, app.config["FRAMEWORK_DIRS"])])
     store = Store(app.config["DATABASE"])
-    service = Workshops(store, frameworks)
+    service = Workshops(store, frameworks, offload=app.config.get("OFFLOAD"))
     app.extensions["workshop.service"] = service
 
     socketio.init_app(
@@ -76,17 +77,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .api import api
     from .pages import pages
+    from .reports import reports_api, reports_pages
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    app.register_blueprint(reports_api)
+    app.register_blueprint(reports_pages)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if request.path.startswith("/api/"):
-            code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
-                error.code, "bad_request"
-            )
-            return jsonify({"error": code, "message": error.description}), error.code
-        return error
+        # errors no blueprint saw (an unknown /api/ URL) are JSON there too
+        return http_error_body(error) if request.path.startswith("/api/") else error
 
     return app

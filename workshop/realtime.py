@@ -90,6 +90,7 @@ class Realtime:
         self.event(protocol.TIMER, protocol.parse_timer, roles=facilitator)(self.on_timer)
         self.event(protocol.SPOTLIGHT, protocol.parse_spotlight, roles=facilitator)(self.on_spotlight)
         self.event(protocol.SETTINGS, lambda data: data, roles=facilitator)(self.on_settings)
+        self.event(protocol.NOTES, protocol.parse_notes, roles=facilitator)(self.on_notes)
 
     def event(self, name: str, parse: Callable, roles: set[str] | None = None):
         """Wrap a handler: one payload, identity check, validation, errors turned into acks."""
@@ -230,12 +231,25 @@ class Realtime:
         self.service.update_settings(identity.code, data)
         return self.changed(identity.code)
 
+    def on_notes(self, identity: Identity, notes: str | None):
+        self.service.set_notes(identity.code, notes)
+        return self.changed(identity.code)
+
     # --- broadcasting -----------------------------------------------------------------------------
 
     def broadcast(self, code: str) -> None:
         """Send each role its snapshot; one derivation, one encoding per room."""
         for role, state in self.service.states(code).items():
             self.socketio.emit(protocol.STATE, state, to=room(code, role))
+
+    def forget(self, code: str) -> None:
+        """A session was deleted: drop its pending tally and disconnect its clients on this process."""
+        with self._dirty_lock:
+            self._dirty.discard(code)
+        for sid, identity in list(self.connections.items()):
+            if identity.code == code:
+                self.connections.pop(sid, None)
+                self.socketio.server.disconnect(sid, namespace="/")
 
     def mark_dirty(self, code: str) -> None:
         with self._dirty_lock:

@@ -52,6 +52,23 @@ def raise_open_files_limit() -> tuple[int, int]:
     return soft, hard
 
 
+def offloader(mode: str):
+    """How to run CPU-heavy pure work (rendering a PDF) without pausing every connection.
+
+    Under gevent or eventlet one long computation stops the event loop; in a native thread it
+    shares the interpreter with the loop, which keeps answering the phones meanwhile.
+    """
+    if mode == "gevent":
+        import gevent
+
+        return lambda work: gevent.get_hub().threadpool.apply(work)
+    if mode == "eventlet":
+        from eventlet import tpool
+
+        return tpool.execute
+    return None
+
+
 def lan_address() -> str | None:
     """The address other devices on the network reach this machine at (no packet is sent)."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -87,7 +104,7 @@ def run(config: dict, host: str, port: int, mode: str, access_log: bool = False)
     from .extensions import socketio
 
     local, phones = urls(host, port)
-    config = {"ASYNC_MODE": mode, **config}
+    config = {"ASYNC_MODE": mode, "OFFLOAD": offloader(mode), **config}
     if not config.get("PUBLIC_URL") and phones:
         config["PUBLIC_URL"] = phones
     app = create_app(config)

@@ -7,14 +7,18 @@ facts and returns plain results; adapters decide whom to tell.
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from .core import assessment as rules
-from .core import protocol, snapshots
+from .core import benchmark as benchmarking
+from .core import progress, protocol, snapshots
 from .core.assessment import Assessment
-from .core.errors import Forbidden, NotFound
+from .core.errors import BadRequest, Forbidden, Internal, NotFound, Unauthorized
 from .core.frameworks import Framework, get_framework
+from .core.organizations import Organization
+from .core.report import Report, build_report
 from .core.results import SessionResults, build_results
-from .store import Created, Participant, StaleState, Store
+from .store import Created, Deleted, Participant, StaleState, Store, now_iso
 
 
 @dataclass(frozen=True)
@@ -34,10 +38,18 @@ SUMMARY_FIGURES = (
 class Workshops:
     """The application service; one per process."""
 
-    def __init__(self, store: Store, frameworks: Mapping[str, Framework]):
+    def __init__(
+        self,
+        store: Store,
+        frameworks: Mapping[str, Framework],
+        offload: Callable[[Callable], object] | None = None,
+    ):
         self.store = store
         self.frameworks = dict(frameworks)
         self._results: dict[str, tuple[tuple[int, int], SessionResults]] = {}
+        # runs CPU-heavy pure work (a PDF) off the event loop; serve.py provides it for gevent and
+        # eventlet (a native thread), plain calls are right for threading mode and the CLI
+        self.offload = offload or (lambda work: work())
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -117,7 +129,13 @@ class Workshops:
     # --- facilitator ----------------------------------------------------------------------------
 
     def create(self, command: protocol.NewSession) -> Created:
-        """A new session; a follow-up (``previous``) reuses the earlier session's copy of its framework."""
+        """A new session; a follow-up (``previous``) reuses the earlier session's copy of its framework.
+
+        Naming an organisation that does not exist yet creates it (``Created.organization_key`` is
+        its key, given once); naming an existing one needs its key.
+        """
+        if command.organization_key and not command.organization:
+            raise BadRequest("organization_key was given without an organization")
         if command.previous:
             previous = self.store.load(command.previous)
             if previous.framework.id != command.framework:
@@ -126,7 +144,8 @@ class Workshops:
         else:
             framework = self.framework(command.framework)
         return self.store.create_assessment(
-            framework, command.title, command.organization, command.team, command.settings, command.previous
+            framework, command.title, command.organization, command.team, command.settings, command.previous,
+            organization_key=command.organization_key,
         )
 
     def act(self, code: str, rule: Callable[[Assessment], rules.Change]) -> rules.Change:
@@ -140,7 +159,7 @@ class Workshops:
                 return change
             except StaleState:
                 continue
-        raise rules.Internal("the session kept changing; try again")
+        raise Internal("the session kept changing; try again")
 
     def open(self, code: str, target: str) -> rules.Change:
         return self.act(code, lambda a: rules.open_practice(a, target))
@@ -165,7 +184,7 @@ class Workshops:
 
     def set_timer(self, code: str, seconds: int | None) -> None:
         assessment = self.store.load(code)
-        rules._ensure_running(assessment)
+        rules.ensure_running(assessment)
         self.store.update_fields(code, timer_ends_at=time.time() + seconds if seconds else None)
 
     def set_spotlight(self, code: str, practice_id: str | None, show_reasons: bool) -> None:
@@ -178,15 +197,20 @@ class Workshops:
                 spotlight.update(self.reasons(code, practice_id, None))
         self.store.update_fields(code, spotlight=spotlight)
 
+    def set_notes(self, code: str, notes: str | None) -> Assessment:
+        """The facilitator's notes, kept with the session and printed in its summary."""
+        rules.ensure_running(self.store.load(code))
+        return self.store.update_fields(code, notes=notes)
+
     def update_settings(self, code: str, data) -> Assessment:
         assessment = self.store.load(code)
-        rules._ensure_running(assessment)
+        rules.ensure_running(assessment)
         settings = protocol.parse_settings(data, assessment.settings, allow_segments=False)
         return self.store.update_fields(code, settings=settings.as_dict())
 
     def check_facilitator(self, code: str, token: str | None) -> Assessment:
         if not token:
-            raise rules.Unauthorized("this needs the session's facilitator token")
+            raise Unauthorized("this needs the session's facilitator token")
         self.store.check_token(code, token, "facilitator")
         return self.store.load(code)
 
@@ -266,4 +290,131 @@ class Workshops:
             "placement": state["placement"],
             "progress": state["progress"],
         }
+
+
+    # --- the summary, its exports and the benchmark ---------------------------------------------
+
+    def report(self, code: str, *, generated_at: str | None = None, with_benchmark: bool = True) -> Report:
+        """The session summary every export renders, from the stored facts."""
+        results = self.results(code)
+        return build_report(
+            results,
+            participants=self.store.participant_count(code),
+            reasons=self.store.all_reasons(code),
+            generated_at=generated_at or now_iso(),
+            benchmark=self.benchmark(code) if with_benchmark else None,
+        )
+
+    def export(self, code: str, fmt: str, *, generated_at: str | None = None):
+        """The summary in one format, as an ``export.Export`` (bytes, media type, file name)."""
+        from . import export  # the renderers (and Jinja) only when an export is asked for
+
+        export.prepare(fmt)  # refuse an unknown format, or a PDF without WeasyPrint, before any work
+        report = self.report(code, generated_at=generated_at)  # reads the store: on the event loop
+        return self.offload(lambda: export.export(report, fmt))
+
+    def benchmark(self, code: str) -> benchmarking.Benchmark:
+        """Where this session falls among the other closed sessions on its framework."""
+        results = self.results(code)
+        assessment = results.assessment
+        threshold = assessment.settings.placement_threshold
+        subject = benchmarking.benchmark_point(assessment.framework, progress.practice_levels(results), threshold)
+        peers = []
+        for row in self.store.sessions(status=rules.CLOSED, framework_id=assessment.framework.id):
+            if row["code"] == code:
+                continue
+            peer = self.results(row["code"])
+            peers.append(
+                benchmarking.benchmark_point(peer.assessment.framework, progress.practice_levels(peer), threshold)
+            )
+        return benchmarking.benchmark(assessment.framework, subject, peers, threshold)
+
+    def check_reader(self, code: str, token: str | None) -> Assessment:
+        """The facilitator token, or the key of the session's organisation, may read its summary."""
+        if not token:
+            raise Unauthorized("this needs the session's facilitator token (or its organisation's key)")
+        try:
+            self.store.check_token(code, token, "facilitator")
+        except Forbidden:
+            organization = self.store.organization_of(code)
+            if organization is None:
+                raise
+            try:
+                self.store.check_organization_key(organization.name, token)
+            except Forbidden:
+                raise Forbidden(f"this token opens neither session {code} nor its organisation") from None
+        return self.store.load(code)
+
+    # --- organisations and progress ---------------------------------------------------------------
+
+    def snapshot(self, code: str) -> progress.Snapshot:
+        return progress.snapshot(self.results(code), self.store.participant_count(code))
+
+    def organization(self, name: str, key: str | None) -> Organization:
+        return self.store.check_organization_key(name, key)
+
+    def organization_view(
+        self,
+        name: str,
+        key: str | None,
+        *,
+        compare_from: str | None = None,
+        compare_to: str | None = None,
+        today: date | None = None,
+    ) -> dict:
+        """Everything the organisation page shows: its sessions, trends, comparisons, due date."""
+        organization = self.organization(name, key)
+        codes = self.store.organization_codes(organization.id)
+        snapshots_ = [self.snapshot(code) for code in codes]
+        trends = progress.trends(snapshots_)
+        comparisons = []
+        for trend in trends:
+            pair = progress.default_pair(trend.sessions)
+            if pair:
+                comparisons.append(progress.compare(*pair).as_dict())
+        requested = None
+        if compare_from or compare_to:
+            if not (compare_from and compare_to):
+                raise BadRequest("give both from and to to compare two assessments")
+            by_code = {item.code: item for item in snapshots_}
+            chosen = []
+            for raw in (compare_from, compare_to):
+                code = protocol.normalise_code(raw)
+                if code not in by_code:
+                    raise NotFound(f"session {code} is not an assessment of {organization.name}")
+                chosen.append(by_code[code])
+            requested = progress.compare(*chosen).as_dict()
+        latest = snapshots_[-1] if snapshots_ else None
+        due = progress.next_due(
+            latest.created_at if latest else None,
+            organization.review_months,
+            today or datetime.now(UTC).date(),
+        )
+        return {
+            "organization": {
+                "name": organization.name,
+                "created_at": organization.created_at,
+                "review_months": organization.review_months,
+            },
+            "sessions": [item.brief() for item in reversed(snapshots_)],
+            "trends": [trend.as_dict() for trend in trends],
+            "comparisons": comparisons,
+            "comparison": requested,
+            "due": due.as_dict() if due else None,
+            "next": {"from": latest.code, "url": f"/new?from={latest.code}"} if latest else None,
+        }
+
+    def set_review_months(self, name: str, key: str | None, months: int) -> Organization:
+        organization = self.organization(name, key)
+        self.store.set_review_months(organization.id, months)
+        return self.store.organization(organization.name)
+
+    # --- removing data ------------------------------------------------------------------------------
+
+    def delete(self, code: str, *, dry_run: bool = False) -> Deleted:
+        """Remove a session and every fact about it, for good (or, with ``dry_run``, count them)."""
+        deleted = self.store.delete_assessment(code, dry_run=dry_run)
+        if not dry_run:
+            self._results.pop(code, None)
+        return deleted
 

@@ -31,9 +31,12 @@ except ImportError:  # pragma: no cover - Windows: one process per database ther
 from sqlite_utils import Database, Migrations
 
 from .core import assessment as rules
+from .core import organizations as orgs
 from .core.assessment import Assessment, Decision, Round, Settings
 from .core.errors import Forbidden, NotFound
 from .core.frameworks import Framework, framework_from_dict, framework_to_dict
+from .core.organizations import Organization
+from .core.progress import DEFAULT_REVIEW_MONTHS
 from .core.protocol import CODE_ALPHABET, CODE_LENGTH
 
 migrations = Migrations("workshop")
@@ -148,6 +151,28 @@ def m002_presenter_token(db: Database) -> None:
     db["assessments"].add_column("presenter_token", str)
 
 
+@migrations()
+def m003_organizations(db: Database) -> None:
+    # An organisation groups assessments over time; its key (like the facilitator token) is kept
+    # only as a hash. Sessions point to it by id; ``organization`` keeps the name as shown.
+    db["organizations"].create(
+        {
+            "id": int,
+            "name": str,
+            "name_key": str,  # casefolded, spaces collapsed: names are unique in this form
+            "key_hash": str,
+            "created_at": str,
+            "review_months": int,
+        },
+        pk="id",
+        not_null={"name", "name_key", "key_hash", "created_at", "review_months"},
+        defaults={"review_months": DEFAULT_REVIEW_MONTHS},
+    )
+    db["organizations"].create_index(["name_key"], unique=True)
+    db["assessments"].add_column("organization_id", int)
+    db["assessments"].create_index(["organization_id", "created_at"])
+
+
 @contextmanager
 def schema_lock(path: str) -> Iterator[None]:
     """Hold an exclusive lock on a file beside the database while setting up its schema.
@@ -208,6 +233,37 @@ class Created:
     assessment: Assessment
     facilitator_token: str
     presenter_token: str
+    organization_key: str | None = None  # only when this session created its organisation
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """What deleting a session removed (or would remove)."""
+
+    code: str
+    title: str
+    participants: int
+    votes: int
+    rounds: int
+    decisions: int
+    presence: int
+
+    def describe(self) -> str:
+        """"3 participants, 12 votes, 2 rounds and 1 decision"."""
+        counts = [(self.participants, "participant"), (self.votes, "vote"), (self.rounds, "round"),
+                  (self.decisions, "decision")]
+        parts = [f"{count} {word}{'' if count == 1 else 's'}" for count, word in counts]
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    def as_dict(self) -> dict:
+        return {
+            "sessions": 1,
+            "participants": self.participants,
+            "votes": self.votes,
+            "rounds": self.rounds,
+            "decisions": self.decisions,
+            "presence": self.presence,
+        }
 
 
 PRESENCE_TIMEOUT = 30.0  # seconds without a heartbeat before a process's connections are ignored
@@ -232,6 +288,7 @@ class Store:
         self._cache: dict[str, Assessment] = {}
         self._frameworks: dict[int, Framework] = {}
         self._ids: dict[str, int] = {}
+        self._framework_owners: dict[int, str] = {}  # ids are reused after a delete: check the code
         self.instance = secrets.token_hex(8)
 
     def close(self) -> None:
@@ -267,11 +324,18 @@ class Store:
         team: str | None,
         settings: Settings,
         previous_code: str | None = None,
+        organization_key: str | None = None,
     ) -> Created:
+        """A new session; naming an organisation creates it (returning its key) or needs its key."""
         facilitator_token = new_token()
         presenter_token = new_token()
         created_at = now_iso()
+        organization_id = new_organization_key = None
         with self.transaction() as conn:
+            if organization is not None:
+                organization_id, organization, new_organization_key = self._claim_organization(
+                    conn, organization, organization_key, created_at
+                )
             for _ in range(20):
                 code = new_code()
                 if not conn.execute("SELECT 1 FROM assessments WHERE code = ?", [code]).fetchone():
@@ -281,8 +345,8 @@ class Store:
             conn.execute(
                 """INSERT INTO assessments (code, title, organization, team, framework_id, framework,
                    settings, status, facilitator_token_hash, presenter_token_hash, presenter_token,
-                   previous_code, created_at, version)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""",
+                   previous_code, created_at, version, organization_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)""",
                 [
                     code,
                     title,
@@ -297,9 +361,36 @@ class Store:
                     presenter_token,
                     previous_code,
                     created_at,
+                    organization_id,
                 ],
             )
-        return Created(self.load(code), facilitator_token, presenter_token)
+        return Created(self.load(code), facilitator_token, presenter_token, new_organization_key)
+
+    def _claim_organization(
+        self, conn: sqlite3.Connection, name: str, key: str | None, created_at: str
+    ) -> tuple[int, str, str | None]:
+        """(id, name as first registered, new key or None): create the organisation or check its key.
+
+        A key given for an organisation that does not exist yet is ignored: the organisation is
+        created with a new key (a browser may remember the key of a database since reset).
+        """
+        row = conn.execute(
+            "SELECT id, name, key_hash FROM organizations WHERE name_key = ?", [orgs.name_key(name)]
+        ).fetchone()
+        if row is not None:
+            organization_id, registered, key_hash = row
+            if key is None:
+                raise orgs.key_required(registered)
+            if not secrets.compare_digest(key_hash, hash_token(key)):
+                raise orgs.wrong_key(registered)
+            return organization_id, registered, None
+        key = new_token()
+        cursor = conn.execute(
+            "INSERT INTO organizations (name, name_key, key_hash, created_at, review_months) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [name, orgs.name_key(name), hash_token(key), created_at, DEFAULT_REVIEW_MONTHS],
+        )
+        return cursor.lastrowid, name, key
 
     def assessment_id(self, code: str) -> int:
         cached = self._ids.get(code)
@@ -326,6 +417,9 @@ class Store:
             if row is None:
                 raise NotFound(f"no session with code {code}")
             record = dict(zip([column[0] for column in cursor.description], row))
+            if record["code"] != code:  # deleted (by another process) and its id reused
+                self.forget(code)
+                raise NotFound(f"no session with code {code}")
             cached = self._cache.get(code)
             if cached is not None and cached.version == record["version"]:
                 return cached
@@ -336,9 +430,10 @@ class Store:
     def _build(self, record: dict) -> Assessment:
         assessment_id = record["id"]
         framework = self._frameworks.get(assessment_id)
-        if framework is None:
+        if framework is None or self._framework_owners.get(assessment_id) != record["code"]:
             framework = framework_from_dict(json.loads(record["framework"]), f"session {record['code']}")
             self._frameworks[assessment_id] = framework
+            self._framework_owners[assessment_id] = record["code"]
         settings_data = json.loads(record["settings"])
         settings_data["segments"] = tuple(settings_data.get("segments", ()))
         known = Settings.__dataclass_fields__
@@ -665,3 +760,169 @@ class Store:
             [practice_id, round_number, self.assessment_id(code), time.time() - PRESENCE_TIMEOUT],
         )[0]
         return row[0], row[1]
+
+    # --- caches -----------------------------------------------------------------------------------
+
+    def forget(self, code: str) -> None:
+        """Drop what this process cached about a session (after it was deleted or restored)."""
+        with self._lock:
+            assessment_id = self._ids.pop(code, None)
+            self._cache.pop(code, None)
+            if assessment_id is not None:
+                self._frameworks.pop(assessment_id, None)
+                self._framework_owners.pop(assessment_id, None)
+
+    # --- organisations ----------------------------------------------------------------------------
+
+    def _organization(self, row) -> Organization:
+        return Organization(id=row[0], name=row[1], created_at=row[2], review_months=row[3])
+
+    def find_organization(self, name: str) -> Organization | None:
+        """The organisation of that name (any case or spacing), or None."""
+        rows = self._query(
+            "SELECT id, name, created_at, review_months FROM organizations WHERE name_key = ?",
+            [orgs.name_key(name)],
+        )
+        return self._organization(rows[0]) if rows else None
+
+    def organization(self, name: str) -> Organization:
+        found = self.find_organization(name)
+        if found is None:
+            raise NotFound(f"no organisation named {name}")
+        return found
+
+    def organizations(self) -> list[Organization]:
+        rows = self._query(
+            "SELECT id, name, created_at, review_months FROM organizations ORDER BY name_key"
+        )
+        return [self._organization(row) for row in rows]
+
+    def check_organization_key(self, name: str, key: str | None) -> Organization:
+        """The organisation, if ``key`` opens it; Unauthorized without a key, Forbidden with a wrong one."""
+        found = self.organization(name)
+        if not key:
+            raise orgs.no_key(found.name)
+        (key_hash,) = self._query("SELECT key_hash FROM organizations WHERE id = ?", [found.id])[0]
+        if not secrets.compare_digest(key_hash, hash_token(key)):
+            raise orgs.wrong_key(found.name)
+        return found
+
+    def organization_codes(self, organization_id: int) -> list[str]:
+        """The codes of an organisation's sessions, oldest first."""
+        rows = self._query(
+            "SELECT code FROM assessments WHERE organization_id = ? ORDER BY created_at, code",
+            [organization_id],
+        )
+        return [row[0] for row in rows]
+
+    def organization_of(self, code: str) -> Organization | None:
+        rows = self._query(
+            """SELECT o.id, o.name, o.created_at, o.review_months FROM organizations o
+               JOIN assessments a ON a.organization_id = o.id WHERE a.code = ?""",
+            [code],
+        )
+        return self._organization(rows[0]) if rows else None
+
+    def set_review_months(self, organization_id: int, months: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE organizations SET review_months = ? WHERE id = ?",
+                [orgs.check_review_months(months), organization_id],
+            )
+
+    def issue_organization_key(self, name: str) -> tuple[Organization, str, int]:
+        """Create the organisation or give it a new key (the old one stops working).
+
+        For whoever runs the server (the command line): it also attaches the sessions named after
+        the organisation that belong to none (created before organisations had keys). Returns the
+        organisation, its new key and how many sessions were attached.
+        """
+        key = new_token()
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT id, name FROM organizations WHERE name_key = ?", [orgs.name_key(name)]
+            ).fetchone()
+            if row is None:
+                cursor = conn.execute(
+                    "INSERT INTO organizations (name, name_key, key_hash, created_at, review_months) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [name, orgs.name_key(name), hash_token(key), now_iso(), DEFAULT_REVIEW_MONTHS],
+                )
+                organization_id = cursor.lastrowid
+            else:
+                organization_id = row[0]
+                conn.execute(
+                    "UPDATE organizations SET key_hash = ? WHERE id = ?", [hash_token(key), organization_id]
+                )
+            unattached = [
+                (assessment_id, organization)
+                for assessment_id, organization in conn.execute(
+                    "SELECT id, organization FROM assessments WHERE organization_id IS NULL "
+                    "AND organization IS NOT NULL"
+                )
+                if orgs.name_key(organization) == orgs.name_key(name)
+            ]
+            for assessment_id, _ in unattached:
+                conn.execute(
+                    "UPDATE assessments SET organization_id = ? WHERE id = ?", [organization_id, assessment_id]
+                )
+        return self.organization(name), key, len(unattached)
+
+    # --- the archive --------------------------------------------------------------------------------
+
+    def sessions(self, status: str | None = None, framework_id: str | None = None) -> list[dict]:
+        """Every session (or those with ``status``/``framework_id``), oldest first, with its counts."""
+        conditions, params = [], []
+        if status is not None:
+            conditions.append("a.status = ?")
+            params.append(status)
+        if framework_id is not None:
+            conditions.append("a.framework_id = ?")
+            params.append(framework_id)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        with self._lock:
+            cursor = self.db.execute(
+                f"""SELECT a.code, a.title, a.organization, a.team, a.framework_id, a.status,
+                           a.created_at, a.closed_at,
+                           (SELECT count(*) FROM participants p WHERE p.assessment_id = a.id) AS participants,
+                           (SELECT count(*) FROM votes v WHERE v.assessment_id = a.id) AS votes
+                    FROM assessments a {where} ORDER BY a.created_at, a.code""",
+                params,
+            )
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def all_reasons(self, code: str) -> dict[tuple[str, int], list[tuple[str, str]]]:
+        """Every reason given in a session, by (practice, round), without who gave it."""
+        rows = self._query(
+            "SELECT practice_id, round, level, note FROM votes WHERE assessment_id = ? "
+            "AND note IS NOT NULL AND note != '' ORDER BY practice_id, round, level, note",
+            [self.assessment_id(code)],
+        )
+        found: dict[tuple[str, int], list[tuple[str, str]]] = {}
+        for practice_id, number, level, note in rows:
+            found.setdefault((practice_id, number), []).append((level, note))
+        return found
+
+    def delete_assessment(self, code: str, *, dry_run: bool = False) -> Deleted:
+        """Remove a session and every fact about it (participants, votes, rounds, decisions,
+        presence), for good; with ``dry_run``, only count what would be removed."""
+        assessment_id = self.assessment_id(code)
+        with self.transaction() as conn:
+            title = conn.execute("SELECT title FROM assessments WHERE id = ?", [assessment_id]).fetchone()
+            if title is None:
+                raise NotFound(f"no session with code {code}")
+            counts = {
+                table: conn.execute(
+                    f"SELECT count(*) FROM {table} WHERE assessment_id = ?", [assessment_id]
+                ).fetchone()[0]
+                for table in ("participants", "votes", "rounds", "decisions", "presence")
+            }
+            if not dry_run:
+                # children first: votes point to participants, everything to the assessment
+                for table in ("presence", "votes", "decisions", "rounds", "participants"):
+                    conn.execute(f"DELETE FROM {table} WHERE assessment_id = ?", [assessment_id])
+                conn.execute("DELETE FROM assessments WHERE id = ?", [assessment_id])
+        if not dry_run:
+            self.forget(code)
+        return Deleted(code=code, title=title[0], **counts)

@@ -2,6 +2,7 @@
 // votes live, see where the group agrees and disagrees, and the placement at the end.
 import { Connection, showStatus } from "./connection.js";
 import { distributionChart, heatMap, ladder, labelBadge, latestResult, levelChip, profileChart } from "./charts.js";
+import { FORMATS, downloadSummary } from "./downloads.js";
 import { ALL, EVENTS, LEVELS, LEVEL_LABELS, STORAGE } from "./protocol.js";
 import { $, announce, bootstrap, decimal, h, percent, readStorage, rememberSession, replace, writeStorage } from "./dom.js";
 
@@ -27,6 +28,7 @@ framework.stages.forEach((stage) => stage.practices.forEach((practice) => {
 }));
 let timerHandle = null;
 let timerDeadline = null;
+let benchmark = null; // {version, data} fetched when the placement tab is shown
 
 // --- credentials -------------------------------------------------------------------------------
 function takeToken() {
@@ -154,7 +156,8 @@ function render() {
       h("aside", { class: "card", "aria-label": "Practices" }, practiceList()),
       h("div", { class: "stack" },
         h("section", { class: "card", "aria-labelledby": "detail-heading", "data-detail": selected }, practiceDetail(selected)),
-        h("section", { class: "card" }, tabs()))));
+        h("section", { class: "card" }, tabs()),
+        afterCard())));
   if (focusedItem) document.querySelector(`[data-practice-item="${CSS.escape(focusedItem)}"]`)?.focus();
   else if (focusedAction) document.querySelector(`[data-action="${CSS.escape(focusedAction)}"]`)?.focus();
 }
@@ -396,6 +399,50 @@ function tabs() {
   return [list, panel];
 }
 
+function afterCard() {
+  const closed = state.status === "closed";
+  const status = h("span", { class: "small", role: "status", "data-download-status": "" });
+  const notes = h("textarea", { id: "session-notes", maxlength: 4000, rows: 3, "data-notes": "", disabled: closed || null }, state.notes || "");
+  return h("section", { class: "card stack", "aria-labelledby": "after-heading", "data-after": "" },
+    h("h2", { id: "after-heading" }, closed ? "Summary and next steps" : "Summary"),
+    h("div", { class: "field" },
+      h("label", { for: "session-notes" }, "Facilitator's notes ", h("span", { class: "hint" }, "(printed in the summary; not shown to participants)")),
+      notes,
+      closed ? null : h("button", { type: "button", "data-action": "save-notes", style: "margin-top:0.4rem",
+        onclick: async () => {
+          const ack = await act(EVENTS.NOTES, { notes: notes.value });
+          if (ack && ack.ok) announce("Notes saved.");
+        } }, "Save notes")),
+    h("div", { class: "row" }, h("span", {}, "Download the summary:"),
+      FORMATS.map(([format, label]) => h("button", { type: "button", "data-download": format,
+        onclick: () => downloadSummary(code, format, token, status) }, label)), status),
+    closed ? h("div", { class: "row" },
+      h("a", { class: "button primary", href: `/new?from=${code}`, "data-action": "follow-up" }, "Start the next assessment"),
+      state.organization ? h("a", { class: "button", href: `/org/${encodeURIComponent(state.organization)}` }, `${state.organization}: progress over time`) : null,
+      h("button", { type: "button", class: "danger", "data-action": "delete", onclick: confirmDelete }, "Delete this session…")) : null);
+}
+
+async function confirmDelete() {
+  const headers = { Authorization: `Bearer ${token}` };
+  const preview = await fetch(`/api/sessions/${code}?dry_run=true`, { method: "DELETE", headers }).then((r) => r.json()).catch(() => null);
+  if (!preview || preview.error) return alertUser((preview && preview.message) || "The server cannot be reached.");
+  const dialog = $("[data-delete-dialog]");
+  $("[data-delete-message]").textContent = preview.message;
+  dialog.returnValue = "";
+  dialog.showModal();
+}
+
+$("[data-delete-dialog]").addEventListener("close", async (event) => {
+  if (event.target.returnValue !== "delete") return;
+  const response = await fetch(`/api/sessions/${code}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) return alertUser(body.message || "The session could not be deleted.");
+  writeStorage(STORAGE.facilitator(code), null);
+  writeStorage(STORAGE.presenter(code), null);
+  writeStorage(STORAGE.sessions, readStorage(STORAGE.sessions, []).filter((item) => item.code !== code));
+  window.location.assign("/");
+});
+
 function queuePanel() {
   if (!state.queue.length) return h("p", { class: "muted" }, "Practices appear here once revealed, the most divided first.");
   return h("ol", { class: "reasons", "data-queue": "" }, state.queue.map((id) => {
@@ -422,11 +469,38 @@ function placementPanel() {
           `Reliability across practices (Krippendorff's α): ${decimal(state.alpha)}`) : null)),
     h("h3", {}, `Stage profile: practices ${threshold} or better`),
     profileChart(placement.profile, threshold),
+    benchmarkBlock(),
     placement.next_stage ? h("div", {},
       h("h3", {}, `Action plan for ${placement.next_stage_name}`),
       h("ol", { "data-action-plan": "" }, placement.action_plan.map((item) => h("li", {},
         item.text, " ", levelChip(item.level, item.level ? `${LEVEL_LABELS[item.level]}${item.provisional ? " (provisional)" : ""}` : "not rated"),
         h("span", { class: "small muted" }, ` ${item.gap} level${item.gap === 1 ? "" : "s"} to go`))))) : null);
+}
+
+function benchmarkBlock() {
+  if (!benchmark || benchmark.version !== state.version) {
+    benchmark = { version: state.version, data: null };
+    fetch(`/api/sessions/${code}/benchmark`, { headers: { Authorization: `Bearer ${token}` } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (!data || benchmark.version !== state.version) return;
+        benchmark.data = data;
+        if (tab === "placement") render();
+      })
+      .catch(() => {});
+    return null;
+  }
+  const data = benchmark.data;
+  if (!data) return null;
+  return h("div", { "data-benchmark": data.available ? "available" : "unavailable" },
+    h("h3", {}, "Benchmark"),
+    h("p", { class: "small" }, data.message),
+    data.available ? h("table", {},
+      h("thead", {}, h("tr", {}, h("th", {}, "Stage"), h("th", { class: "number" }, "This session"),
+        h("th", { class: "number" }, "Others' median"), h("th", { class: "number" }, "Percentile"))),
+      h("tbody", {}, data.profile.map((row) => h("tr", {}, h("td", {}, row.name),
+        h("td", { class: "number" }, percent(row.share)), h("td", { class: "number" }, percent(row.peer_median)),
+        h("td", { class: "number" }, row.percentile === null ? "–" : String(row.percentile)))))) : null);
 }
 
 function allPanel() {
@@ -475,6 +549,17 @@ $("[data-close-dialog]").addEventListener("close", (event) => {
 $("[data-action=show-join]").addEventListener("click", () => $("[data-join-dialog]").showModal());
 $("[data-action=shortcuts]").addEventListener("click", () => $("[data-shortcuts-dialog]").showModal());
 $("[data-join-base]").textContent = joinUrl.replace(/\/join\/.*/, "");
+$("[data-action=copy-facilitator-link]").addEventListener("click", async () => {
+  const link = `${joinUrl.replace(/\/join\/.*/, "")}/host/${code}#key=${token}`;
+  const status = $("[data-copy-status]");
+  try {
+    await navigator.clipboard.writeText(link);
+    status.textContent = " Copied.";
+  } catch {
+    // no clipboard on plain http from another machine: show the link to copy by hand
+    status.textContent = ` ${link}`;
+  }
+});
 
 // --- timer -----------------------------------------------------------------------------------------
 function syncTimer() {

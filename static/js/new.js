@@ -1,9 +1,22 @@
 // Create a session over the HTTP API, keep the facilitator secret on this device, open the host page.
 import { $, rememberSession, writeStorage } from "./dom.js";
 import { STORAGE } from "./protocol.js";
+import { readOrganizationKey, rememberOrganizationKey } from "./organization.js";
 
 const form = $("[data-new-session]");
 const error = $("[data-form-error]");
+const organizationField = $("[data-organization]");
+const keyField = $("[data-organization-key]");
+const keyStatus = $("[data-organization-key-status]");
+
+// Tell whether this browser holds the key of the organisation typed (it is sent automatically).
+function showKeyStatus() {
+  const name = organizationField.value.trim();
+  keyStatus.textContent = name && readOrganizationKey(name)
+    ? `This browser has the key of ${name}; it is sent with the session.` : "";
+}
+organizationField.addEventListener("input", showKeyStatus);
+showKeyStatus();
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -23,6 +36,9 @@ form.addEventListener("submit", async (event) => {
     const value = String(data.get(name) || "").trim();
     if (value) body[name] = value;
   }
+  const typedKey = String(data.get("organization_key") || "").trim();
+  const storedKey = body.organization ? readOrganizationKey(body.organization) : null;
+  if (body.organization && (typedKey || storedKey)) body.organization_key = typedKey || storedKey;
   if (!body.title) {
     showError("Give the session a title, for example “Q3 CX maturity check”.", $("[data-title]"));
     return;
@@ -35,12 +51,25 @@ form.addEventListener("submit", async (event) => {
     });
     const result = await response.json();
     if (!response.ok) {
+      if (response.status === 403 && body.organization) {
+        // the organisation exists: its key is missing or wrong (a stored one may be from a reset server)
+        if (!typedKey) rememberOrganizationKey(body.organization, null);
+        showKeyStatus();
+        showError(result.message || "This organisation needs its key.", keyField);
+        return;
+      }
       showError(result.message || "The session could not be created.");
       return;
     }
     writeStorage(STORAGE.facilitator(result.code), result.facilitator_token);
     writeStorage(STORAGE.presenter(result.code), result.presenter_token);
-    rememberSession({ code: result.code, title: body.title, organization: body.organization || null });
+    rememberSession({ code: result.code, title: body.title, organization: result.organization || body.organization || null });
+    if (result.organization_key) {
+      rememberOrganizationKey(result.organization, result.organization_key);
+      showNewOrganization(result);
+      return;
+    }
+    if (body.organization_key) rememberOrganizationKey(result.organization || body.organization, body.organization_key);
     window.location.assign(result.facilitator_url);
   } catch {
     showError("The server cannot be reached. Check the connection and try again.");
@@ -48,6 +77,26 @@ form.addEventListener("submit", async (event) => {
     button.disabled = false;
   }
 });
+
+// A new organisation's key is shown once: the facilitator reads (and copies) it before going on.
+function showNewOrganization(result) {
+  const panel = $("[data-organization-created]");
+  $("[data-created-name]").textContent = result.organization;
+  $("[data-created-key]").textContent = result.organization_key;
+  $("[data-organization-page]").href = result.organization_url;
+  $("[data-action=continue-to-session]").href = result.facilitator_url;
+  $("[data-action=copy-organization-key]").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(result.organization_key);
+      $("[data-copy-status]").textContent = "Copied.";
+    } catch {
+      $("[data-copy-status]").textContent = "Select the key above and copy it.";
+    }
+  });
+  form.hidden = true;
+  panel.hidden = false;
+  panel.focus();
+}
 
 function showError(message, field) {
   error.textContent = message;

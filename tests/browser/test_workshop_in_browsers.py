@@ -215,3 +215,37 @@ def test_keyboard_shortcuts_run_the_room(pages, server):
     expect(host.locator("[data-practice-item=invested-programs]")).to_have_attribute("aria-current", "true")
     host.locator("body").press("?")
     expect(host.locator("[data-shortcuts-dialog]")).to_be_visible()
+
+
+def test_after_the_session_notes_downloads_follow_up_and_delete(pages, server, look):
+    session = api(server, "POST", "/api/sessions", {"framework": "three-levels", "title": "After", "organization": "Browser Org"})
+    host = pages.open(session["facilitator_url"])
+    phone = pages.open(session["join_url"], device="Pixel 7")
+    phone.locator("[data-action=join]").click()
+    host.locator("[data-action=open]").click()
+    phone.locator("[data-vote=repeatable]").click()
+    expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
+    host.locator("[data-action=reveal]").click()
+    host.locator("[data-notes]").fill("Agreed to revisit design in spring.")
+    host.locator("[data-action=save-notes]").click()
+    expect(host.locator("[data-notes]")).to_have_value("Agreed to revisit design in spring.")
+    host.locator("[data-action=close]").click()
+    host.locator("[data-action=confirm-close]").click()
+    expect(host.locator("[data-session-status]")).to_have_text("Closed")
+    host.locator("[data-tab=placement]").click()
+    expect(host.locator("[data-benchmark]")).to_have_attribute("data-benchmark", "unavailable")
+    look(host, "laptop-host-after")
+
+    with host.expect_download() as download:
+        host.locator("[data-download=md]").click()
+    markdown = open(download.value.path(), encoding="utf-8").read()
+    assert "Agreed to revisit design in spring." in markdown and "After" in markdown
+    assert download.value.suggested_filename.endswith(f"{session['code']}.md")
+    assert host.locator("[data-action=follow-up]").get_attribute("href") == f"/new?from={session['code']}"
+
+    host.locator("[data-action=delete]").click()
+    expect(host.locator("[data-delete-message]")).to_contain_text("for good")
+    host.locator("[data-action=confirm-delete]").click()
+    host.wait_for_url(server.url + "/")
+    status, body = server.request("GET", f"/api/sessions/{session['code']}")
+    assert status == 404 and body["error"] == "not_found"

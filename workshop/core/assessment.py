@@ -58,6 +58,17 @@ class Decision:
     def overridden(self) -> bool:
         return self.computed_level != self.level
 
+    def as_dict(self, *, with_note: bool = True) -> dict:
+        data = {
+            "round": self.round,
+            "level": self.level,
+            "computed_level": self.computed_level,
+            "overridden": self.overridden,
+        }
+        if with_note:
+            data["note"] = self.note
+        return data
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -147,7 +158,7 @@ class Change:
         )
 
 
-def _ensure_running(assessment: Assessment) -> None:
+def ensure_running(assessment: Assessment) -> None:
     if assessment.closed:
         raise Closed("this session is closed; it can be read but not changed")
 
@@ -172,7 +183,7 @@ def open_practice(assessment: Assessment, target: str) -> Change:
     Opening a practice that is already open or revealed only brings it to the room's attention
     (it becomes the current practice); a new round on a revealed practice is ``revote``.
     """
-    _ensure_running(assessment)
+    ensure_running(assessment)
     rounds = dict(assessment.rounds)
     opened = []
     for practice_id in _targets(assessment, target):
@@ -189,7 +200,7 @@ def open_practice(assessment: Assessment, target: str) -> Change:
 
 def reveal(assessment: Assessment, target: str) -> Change:
     """Reveal the open round of a practice (``"*"``: every open round). Revealing twice is a no-op."""
-    _ensure_running(assessment)
+    ensure_running(assessment)
     rounds = dict(assessment.rounds)
     revealed = []
     for practice_id in _targets(assessment, target):
@@ -206,7 +217,7 @@ def reveal(assessment: Assessment, target: str) -> Change:
 
 def revote(assessment: Assessment, practice_id: str) -> Change:
     """Start a new round on a revealed practice; earlier rounds are kept."""
-    _ensure_running(assessment)
+    ensure_running(assessment)
     if practice_id == ALL:
         raise BadRequest("revote takes one practice id, not '*'")
     assessment.framework.practice(practice_id)
@@ -236,7 +247,7 @@ def consolidate(
     ``computed_level`` is the analysis' proposal (the lower median, or None without votes); the
     facilitator may accept it (``level`` None) or override it with another level and a note.
     """
-    _ensure_running(assessment)
+    ensure_running(assessment)
     if practice_id == ALL:
         raise BadRequest("consolidate takes one practice id, not '*'")
     assessment.framework.practice(practice_id)
@@ -258,7 +269,7 @@ def consolidate(
 
 def close(assessment: Assessment) -> Change:
     """Close the session: open rounds are revealed and everything becomes read-only."""
-    _ensure_running(assessment)
+    ensure_running(assessment)
     revealed_all = reveal(assessment, ALL)
     return Change(
         _with(revealed_all.assessment, status=CLOSED, current_practice=None),
@@ -270,7 +281,7 @@ def close(assessment: Assessment) -> Change:
 
 def ensure_can_vote(assessment: Assessment, practice_id: str, round_number: int | None = None) -> Round:
     """Return the open round a vote goes to, or raise why it cannot be cast."""
-    _ensure_running(assessment)
+    ensure_running(assessment)
     if not assessment.framework.has_practice(practice_id):
         raise NotFound(f"no practice {practice_id!r} in this session's framework")
     latest = assessment.rounds.get(practice_id)

@@ -29,13 +29,14 @@ REASONS = "reasons"
 TIMER = "timer"
 SPOTLIGHT = "spotlight"
 SETTINGS = "settings"
+NOTES = "notes"
 # server -> client
 STATE = "state"
 TALLY = "tally"
 
 CLIENT_EVENTS = (
     JOIN, VOTE, HOST, WATCH, OPEN, REVEAL, REVOTE, CONSOLIDATE, CLOSE, REASONS, TIMER, SPOTLIGHT,
-    SETTINGS,
+    SETTINGS, NOTES,
 )
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: unambiguous when read aloud
@@ -262,6 +263,7 @@ class NewSession:
     team: str | None
     settings: Settings
     previous: str | None = None
+    organization_key: str | None = None  # needed when the organisation already exists
 
 
 def parse_join(data) -> Join:
@@ -330,6 +332,14 @@ def parse_spotlight(data) -> Spotlight:
     )
 
 
+def parse_notes(data) -> str | None:
+    """The facilitator's notes on the session (several lines; empty clears them)."""
+    payload = Payload(data, ("notes",))
+    if not isinstance(payload.raw("notes", True), str):
+        raise BadRequest("notes must be a string")
+    return payload.text("notes", MAX_SESSION_NOTES, multiline=True)
+
+
 def parse_settings(data, base: Settings | None = None, *, allow_segments: bool = True) -> Settings:
     """Validate session settings; fields not given keep ``base``'s values (the defaults)."""
     base = base or Settings()
@@ -380,7 +390,9 @@ def parse_segments(value) -> tuple[str, ...]:
 
 
 def parse_new_session(data) -> NewSession:
-    payload = Payload(data, ("framework", "title", "organization", "team", "settings", "previous"))
+    payload = Payload(
+        data, ("framework", "title", "organization", "team", "settings", "previous", "organization_key")
+    )
     framework = payload.raw("framework", True)
     if not isinstance(framework, str) or not _ID_PATTERN.match(framework):
         raise BadRequest(f"framework must be a framework id, not {_short(framework)}")
@@ -392,4 +404,5 @@ def parse_new_session(data) -> NewSession:
         team=payload.text("team", MAX_ORGANIZATION),
         settings=parse_settings(payload.raw("settings", False)),
         previous=normalise_code(previous) if previous is not None else None,
+        organization_key=payload.token("organization_key", required=False),
     )

@@ -131,17 +131,7 @@ def practice_detail(view: PracticeView, *, with_notes: bool = True) -> dict:
         "shift": view.shift.as_dict() if view.shift else None,
         "computed_level": view.computed_level,
         "consolidated_level": view.consolidated_level,
-        "decision": (
-            {
-                "round": decision.round,
-                "level": decision.level,
-                "computed_level": decision.computed_level,
-                "overridden": decision.overridden,
-                **({"note": decision.note} if with_notes else {}),
-            }
-            if decision
-            else None
-        ),
+        "decision": decision.as_dict(with_note=with_notes) if decision else None,
         "gap": view.gap,
     }
 

@@ -1,0 +1,69 @@
+"""Benchmarking against the installation's other closed sessions (pure core)."""
+
+import pytest
+
+from workshop.core.benchmark import BenchmarkPoint, benchmark, benchmark_point, percentile
+from workshop.core.placement import PracticeLevel
+
+from tests.sample_session import FRAMEWORKS
+
+FRAMEWORK = FRAMEWORKS["forrester-path"]
+REPAIR = ("repair-identify", "repair-prioritise", "repair-coordinate", "repair-measure")
+
+
+def point(stage_index: int, repair_share: float, rated: int = 4) -> BenchmarkPoint:
+    shares = {stage.id: 0.0 for stage in FRAMEWORK.stages}
+    shares["repair"] = repair_share
+    return BenchmarkPoint(stage_index=stage_index, shares=shares, rated=rated)
+
+
+@pytest.mark.parametrize(
+    "value, others, expected",
+    [(2, [1, 1, 1, 1], 100), (1, [1, 1, 1, 1], 50), (0, [1, 1, 1, 1], 0), (1, [0, 1, 2, 3], 38), (3, [0, 1, 2, 3], 88)],
+)
+def test_the_percentile_counts_those_below_and_half_of_the_ties(value, others, expected):
+    assert percentile(value, others) == expected
+
+
+def test_no_benchmark_with_fewer_than_five_other_sessions():
+    result = benchmark(FRAMEWORK, point(1, 1.0), [point(0, 0.5)] * 4, "repeatable")
+    assert not result.available and result.peers == 4 and result.stage_percentile is None
+    assert "at least five other closed sessions" in result.message and "there are four" in result.message
+    assert result.profile == () and result.distribution == ()
+
+
+def test_peers_without_any_rating_do_not_count():
+    peers = [point(0, 0.5)] * 4 + [point(0, 0.0, rated=0)] * 3
+    assert not benchmark(FRAMEWORK, point(1, 1.0), peers, "repeatable").available
+
+
+def test_with_five_peers_the_placement_and_profile_get_percentiles_and_no_names():
+    peers = [point(0, 0.25), point(0, 0.5), point(1, 1.0), point(1, 1.0), point(2, 1.0)]
+    result = benchmark(FRAMEWORK, point(1, 1.0), peers, "repeatable")
+    assert result.available and result.peers == 5
+    assert result.stage_index == 1 and result.stage_name == "Repair"
+    assert result.stage_percentile == 60  # two below, two level with it (half), one above
+    assert dict(result.distribution) == {"Not placed": 2, "Repair": 2, "Elevate": 1, "Optimize": 0, "Differentiate": 0}
+    repair = result.profile[0]
+    assert repair.share == 1.0 and repair.percentile == 70 and repair.peer_median == 1.0
+    assert "60th percentile" in result.message
+    data = result.as_dict()
+    assert set(data) == {"framework", "available", "peers", "minimum", "threshold", "message", "stage_index",
+                         "stage_name", "stage_percentile", "distribution", "profile"}
+
+
+def test_peers_are_placed_again_at_the_subjects_threshold():
+    levels = {pid: PracticeLevel(pid, "ad_hoc") for pid in REPAIR}
+    assert benchmark_point(FRAMEWORK, levels, "ad_hoc").stage_index == 1
+    assert benchmark_point(FRAMEWORK, levels, "repeatable").stage_index == 0
+    assert benchmark_point(FRAMEWORK, levels, "repeatable").shares["repair"] == 0.0
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=40), st.integers(0, 6), st.integers(0, 6))
+def test_percentiles_stay_in_range_and_grow_with_the_value(others, low, high):
+    low, high = sorted((low, high))
+    assert 0 <= percentile(low, others) <= percentile(high, others) <= 100

@@ -1,0 +1,202 @@
+"""Backups of the whole database as one versioned JSON document, and restoring them.
+
+A backup holds every fact: organisations, sessions (with their copy of the framework), participants,
+rounds, votes and decisions, column by column, plus the schema migrations it was made at. Live
+connection state (``presence``, ``instances``) is not a fact and is left out. Restoring adds the
+backup's sessions to a database, empty or not, under new row ids; it refuses, before writing
+anything, a session code that already exists, or an organisation of the same name with another
+key. Tokens stay valid: they are stored as hashes and restored as they were.
+
+Backups hold the hashes of every secret and the presenter tokens in clear: keep them private.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import __version__
+from .core.errors import BadRequest, WorkshopError
+from .store import Store, migrations, now_iso
+
+FORMAT = "cx-workshop-backup"
+VERSION = 1
+TABLES = ("organizations", "assessments", "participants", "rounds", "votes", "decisions")
+ORDER = {
+    "organizations": "id",
+    "assessments": "id",
+    "participants": "id",
+    "rounds": "assessment_id, practice_id, number",
+    "votes": "assessment_id, practice_id, round, participant_id",
+    "decisions": "assessment_id, practice_id, round",
+}
+
+
+class InvalidBackup(BadRequest):
+    """The file is not a backup this version can read."""
+
+
+class RestoreConflict(WorkshopError):
+    """The backup's sessions or organisations clash with what the database holds."""
+
+    code = "conflict"
+    http_status = 409
+
+
+@dataclass(frozen=True)
+class Restored:
+    sessions: tuple[str, ...]
+    counts: Mapping[str, int]
+    merged_organizations: tuple[str, ...]  # already here with the same key: sessions joined them
+
+
+def _columns(store: Store, table: str) -> list[str]:
+    return [row[1] for row in store.db.execute(f"PRAGMA table_info({table})").fetchall()]
+
+
+def backup(store: Store) -> dict:
+    """Every table's facts, read in one transaction (a consistent snapshot)."""
+    tables = {}
+    with store.transaction() as conn:
+        applied = [name for (name,) in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [migrations.name]
+        )]
+        for table in TABLES:
+            cursor = conn.execute(f"SELECT * FROM {table} ORDER BY {ORDER[table]}")
+            names = [column[0] for column in cursor.description]
+            tables[table] = [dict(zip(names, row)) for row in cursor.fetchall()]
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "created_at": now_iso(),
+        "app_version": __version__,
+        "migrations": applied,
+        "counts": {table: len(rows) for table, rows in tables.items()},
+        "tables": tables,
+    }
+
+
+def dumps(document: dict) -> str:
+    """The backup as a JSON file's text."""
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+
+def _validate(store: Store, document) -> dict[str, list[dict]]:
+    if not isinstance(document, Mapping) or document.get("format") != FORMAT:
+        raise InvalidBackup(f"this is not a workshop backup (expected \"format\": \"{FORMAT}\")")
+    if document.get("version") != VERSION:
+        raise InvalidBackup(
+            f"backup format version {document.get('version')!r} cannot be read; this version reads {VERSION}"
+        )
+    known = {migration.name for migration in migrations.applied(store.db)}  # all of them: Store applies them
+    newer = [name for name in document.get("migrations", []) if name not in known]
+    if newer:
+        raise InvalidBackup(
+            f"the backup was made by a newer version of the app (schema {newer[-1]}); upgrade before restoring"
+        )
+    raw_tables = document.get("tables")
+    if not isinstance(raw_tables, Mapping):
+        raise InvalidBackup("the backup has no \"tables\" object")
+    tables = {}
+    for table in TABLES:
+        rows = raw_tables.get(table, [])
+        columns = set(_columns(store, table))
+        if not isinstance(rows, list):
+            raise InvalidBackup(f"tables.{table} must be an array of rows")
+        for index, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                raise InvalidBackup(f"tables.{table}[{index}] must be an object")
+            unknown = sorted(set(row) - columns)
+            if unknown:
+                raise InvalidBackup(f"tables.{table}[{index}] has an unknown column {unknown[0]!r}")
+            if any(isinstance(value, (dict, list)) for value in row.values()):
+                raise InvalidBackup(f"tables.{table}[{index}]: values must be text, numbers or null")
+        tables[table] = [dict(row) for row in rows]
+    extra = sorted(set(raw_tables) - set(TABLES))
+    if extra:
+        raise InvalidBackup(f"the backup has an unknown table {extra[0]!r}")
+    codes = [row.get("code") for row in tables["assessments"]]
+    if len(set(codes)) != len(codes):
+        raise InvalidBackup("the backup lists a session code twice")
+    assessment_ids = {row.get("id") for row in tables["assessments"]}
+    participant_ids = {row.get("id") for row in tables["participants"]}
+    organization_ids = {row.get("id") for row in tables["organizations"]}
+    for table in ("participants", "rounds", "votes", "decisions"):
+        for row in tables[table]:
+            if row.get("assessment_id") not in assessment_ids:
+                raise InvalidBackup(f"a row of {table} belongs to no session of the backup")
+    for row in tables["votes"]:
+        if row.get("participant_id") not in participant_ids:
+            raise InvalidBackup("a vote belongs to no participant of the backup")
+    for row in tables["assessments"]:
+        if row.get("organization_id") is not None and row["organization_id"] not in organization_ids:
+            raise InvalidBackup(f"session {row.get('code')} belongs to no organisation of the backup")
+    return tables
+
+
+def _insert(conn, table: str, row: Mapping) -> int:
+    names = list(row)
+    cursor = conn.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        [row[name] for name in names],
+    )
+    return cursor.lastrowid
+
+
+def restore(store: Store, document) -> Restored:
+    """Add a backup's facts to the database; refuse conflicts before writing anything."""
+    tables = _validate(store, document)
+    with store.transaction() as conn:
+        conflicts = []
+        for row in tables["assessments"]:
+            if conn.execute("SELECT 1 FROM assessments WHERE code = ?", [row["code"]]).fetchone():
+                conflicts.append(f"session {row['code']} ({row.get('title')!r}) already exists")
+        organization_map: dict[int, int] = {}
+        merged = []
+        for row in tables["organizations"]:
+            existing = conn.execute(
+                "SELECT id, key_hash FROM organizations WHERE name_key = ?", [row.get("name_key")]
+            ).fetchone()
+            if existing is None:
+                continue
+            if existing[1] == row.get("key_hash"):
+                organization_map[row["id"]] = existing[0]
+                merged.append(row["name"])
+            else:
+                conflicts.append(f"organisation {row.get('name')} already exists here with another key")
+        for row in tables["participants"]:
+            if conn.execute("SELECT 1 FROM participants WHERE token_hash = ?", [row.get("token_hash")]).fetchone():
+                conflicts.append("a participant of the backup is already in this database")
+                break
+        if conflicts:
+            shown = "; ".join(conflicts[:10]) + (f"; and {len(conflicts) - 10} more" if len(conflicts) > 10 else "")
+            raise RestoreConflict(f"nothing was restored: {shown}")
+
+        for row in tables["organizations"]:
+            if row["id"] not in organization_map:
+                organization_map[row["id"]] = _insert(conn, "organizations", {k: v for k, v in row.items() if k != "id"})
+        assessment_map: dict[int, int] = {}
+        for row in tables["assessments"]:
+            values = {k: v for k, v in row.items() if k != "id"}
+            if values.get("organization_id") is not None:
+                values["organization_id"] = organization_map[values["organization_id"]]
+            assessment_map[row["id"]] = _insert(conn, "assessments", values)
+        participant_map: dict[int, int] = {}
+        for row in tables["participants"]:
+            values = {k: v for k, v in row.items() if k != "id"}
+            values["assessment_id"] = assessment_map[row["assessment_id"]]
+            participant_map[row["id"]] = _insert(conn, "participants", values)
+        for table in ("rounds", "decisions", "votes"):
+            for row in tables[table]:
+                values = dict(row)
+                values["assessment_id"] = assessment_map[row["assessment_id"]]
+                if "participant_id" in values:
+                    values["participant_id"] = participant_map[row["participant_id"]]
+                _insert(conn, table, values)
+    codes = tuple(row["code"] for row in tables["assessments"])
+    for code in codes:
+        store.forget(code)
+    return Restored(
+        sessions=codes,
+        counts={table: len(rows) for table, rows in tables.items()},
+        merged_organizations=tuple(merged),
+    )
