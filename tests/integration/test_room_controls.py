@@ -1,0 +1,171 @@
+"""The facilitator's room controls: automatic reveal, the countdown, the projector's spotlight,
+settings; and frameworks loaded from the facilitator's own directory."""
+
+import time
+
+import pytest
+
+from workshop import create_app
+from workshop.cli import main
+
+
+def state_of(socket):
+    return socket.events("state")[-1]
+
+
+def practice(state, practice_id):
+    return next(item for item in state["practices"] if item["id"] == practice_id)
+
+
+def test_automatic_reveal_when_everyone_present_has_voted(new_session, facilitator, join_participant, realtime):
+    session = new_session(settings={"auto_reveal": True})
+    host = facilitator(session)
+    phones = [join_participant(session) for _ in range(3)]
+    host.emit("open", {"practice": "repair-identify"})
+    for phone in phones[:2]:
+        phone.emit("vote", {"practice": "repair-identify", "level": "repeatable"})
+    realtime.tick()
+    assert practice(state_of(host), "repair-identify")["status"] == "open"  # one still to vote
+    phones[2].emit("vote", {"practice": "repair-identify", "level": "ad_hoc"})
+    realtime.tick()
+    assert practice(state_of(host), "repair-identify")["status"] == "revealed"
+    assert practice(state_of(phones[0]), "repair-identify")["result"]["voters"] == 3
+
+
+def test_people_who_left_do_not_hold_back_the_automatic_reveal(new_session, facilitator, join_participant, realtime):
+    session = new_session(settings={"auto_reveal": True})
+    host = facilitator(session)
+    stays, leaves = join_participant(session), join_participant(session)
+    host.emit("open", {"practice": "repair-identify"})
+    leaves.disconnect()
+    stays.emit("vote", {"practice": "repair-identify", "level": "systematic"})
+    realtime.tick()
+    assert practice(state_of(host), "repair-identify")["status"] == "revealed"
+
+
+def test_without_automatic_reveal_the_round_stays_open(new_session, facilitator, join_participant, realtime):
+    session = new_session()
+    host = facilitator(session)
+    phone = join_participant(session)
+    host.emit("open", {"practice": "repair-identify"})
+    phone.emit("vote", {"practice": "repair-identify", "level": "systematic"})
+    realtime.tick()
+    assert practice(state_of(host), "repair-identify")["status"] == "open"
+    assert host.emit("settings", {"auto_reveal": True})["ok"]
+    assert state_of(host)["settings"]["auto_reveal"] is True
+    realtime.tick()
+    assert practice(state_of(host), "repair-identify")["status"] == "revealed"
+
+
+def test_the_countdown_reveals_the_current_practice_when_it_ends(
+    new_session, facilitator, join_participant, realtime, service
+):
+    session = new_session()
+    host = facilitator(session)
+    phone = join_participant(session)
+    assert host.emit("open", {"practice": "repair-identify"})["ok"]
+    assert host.emit("timer", {"seconds": 30})["ok"]
+    timer = state_of(phone)["timer"]
+    assert 29 <= timer["remaining"] <= 30
+    realtime.tick()
+    assert practice(state_of(host), "repair-identify")["status"] == "open"
+    service.store.update_fields(session["code"], timer_ends_at=time.time() - 1)  # time passes
+    realtime.tick()
+    assert practice(state_of(host), "repair-identify")["status"] == "revealed"
+    assert state_of(host)["timer"] is None
+
+
+def test_the_countdown_can_be_stopped(new_session, facilitator):
+    session = new_session()
+    host = facilitator(session)
+    host.emit("open", {"practice": "repair-identify"})
+    host.emit("timer", {"seconds": 60})
+    assert state_of(host)["timer"] is not None
+    assert host.emit("timer", {})["ok"]
+    assert state_of(host)["timer"] is None
+
+
+def test_the_spotlight_shows_reasons_on_the_projector_without_names(
+    new_session, facilitator, join_participant, connect
+):
+    session = new_session()
+    host = facilitator(session)
+    projector = connect()
+    projector.emit("watch", {"code": session["code"], "presenter_token": session["presenter_token"]})
+    alice = join_participant(session, name="Alice Secret")
+    host.emit("open", {"practice": "repair-identify"})
+    alice.emit("vote", {"practice": "repair-identify", "level": "ad_hoc", "note": "only in stores"})
+    refused = host.emit("spotlight", {"practice": "repair-identify", "show_reasons": True})
+    assert refused["ok"] is False and refused["error"] == "not_revealed"
+    host.emit("reveal", {"practice": "repair-identify"})
+    assert host.emit("spotlight", {"practice": "repair-identify", "show_reasons": True})["ok"]
+    spotlight = state_of(projector)["spotlight"]
+    assert spotlight["practice"] == "repair-identify"
+    assert spotlight["reasons"] == [{"level": "ad_hoc", "note": "only in stores"}]
+    assert "Alice Secret" not in str(state_of(projector))
+    assert "only in stores" not in str(state_of(alice))  # phones never get reasons
+    assert host.emit("spotlight", {})["ok"]
+    assert state_of(projector)["spotlight"] is None
+
+
+def test_session_notes_are_for_the_facilitator_only(new_session, facilitator, join_participant, connect):
+    session = new_session()
+    host = facilitator(session)
+    phone = join_participant(session)
+    projector = connect()
+    projector.emit("watch", {"code": session["code"], "presenter_token": session["presenter_token"]})
+    assert host.emit("notes", {"notes": "Leadership arrived late.\nRevisit Elevate."})["ok"]
+    assert state_of(host)["notes"] == "Leadership arrived late.\nRevisit Elevate."
+    assert "arrived late" not in str(state_of(phone)) + str(state_of(projector))
+    assert host.emit("notes", {"notes": 5})["error"] == "bad_request"
+    assert host.emit("notes", {"notes": "x" * 4001})["error"] == "bad_request"
+    assert phone.emit("notes", {"notes": "hi"})["error"] == "forbidden"
+
+
+CUSTOM = """
+format = 1
+id = "our-own"
+name = "Our own model"
+summary = "A model of our own."
+[reference]
+title = "Internal"
+author = "Us"
+published = "2026"
+[[stages]]
+id = "start"
+name = "Start"
+description = "Where we start."
+  [[stages.practices]]
+  id = "we-listen"
+  text = "We listen to customers."
+  source = "our workshop notes"
+"""
+
+
+def test_a_facilitator_can_load_their_own_framework_directory(tmp_path):
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    (folder / "ours.toml").write_text(CUSTOM, encoding="utf-8")
+    app = create_app({"DATABASE": str(tmp_path / "db.sqlite"), "FRAMEWORK_DIRS": [str(folder)],
+                      "BACKGROUND_TICKER": False})
+    try:
+        client = app.test_client()
+        ids = [framework["id"] for framework in client.get("/api/frameworks").json["frameworks"]]
+        assert "our-own" in ids and "forrester-path" in ids
+        created = client.post("/api/sessions", json={"framework": "our-own", "title": "Ours"})
+        assert created.status_code == 201
+    finally:
+        app.extensions["workshop.realtime"].stop()
+        app.extensions["workshop.service"].store.close()
+
+
+@pytest.mark.parametrize("content, problem", [("id = [", "is not valid TOML"), (CUSTOM.replace('id = "we-listen"', 'id = "start"'), "already used")])
+def test_the_server_refuses_to_start_with_a_broken_framework_file(tmp_path, capsys, content, problem):
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    (folder / "broken.toml").write_text(content, encoding="utf-8")
+    status = main(["serve", "--async-mode", "threading", "--frameworks", str(folder),
+                   "--db", str(tmp_path / "db.sqlite"), "--port", "0"])
+    assert status == 2
+    error = capsys.readouterr().err
+    assert "broken.toml" in error and problem in error
