@@ -249,3 +249,44 @@ def test_after_the_session_notes_downloads_follow_up_and_delete(pages, server, l
     host.wait_for_url(server.url + "/")
     status, body = server.request("GET", f"/api/sessions/{session['code']}")
     assert status == 404 and body["error"] == "not_found"
+
+
+def test_self_paced_the_phone_moves_through_every_open_practice(pages, server, look):
+    session = api(server, "POST", "/api/sessions", {"framework": "temkin-five-levels", "title": "Self-paced"})
+    host = pages.open(session["facilitator_url"])
+    phone = pages.open(session["join_url"], device="iPhone 13")
+    phone.locator("[data-action=join]").click()
+    expect(phone.locator("[data-view=waiting]")).to_be_visible()
+    host.locator("[data-action=open-all]").click()
+    expect(phone.locator("[data-view=vote]")).to_be_visible()
+    expect(phone.locator("[data-progress]")).to_contain_text("Practice 1 of 8")
+    expect(phone.locator("[data-pager]")).to_be_visible()
+    look(phone, "phone-self-paced")
+    for position, level in enumerate(("repeatable", "ad_hoc", "systematic"), start=1):
+        expect(phone.locator("[data-progress]")).to_contain_text(f"Practice {position} of 8")
+        phone.locator(f"[data-vote={level}]").click()
+        expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
+        phone.locator("[data-pager] [data-action=next]").click()
+    expect(phone.locator("[data-action=overview]")).to_contain_text("3 of 8 answered")
+    phone.locator("[data-action=overview]").click()
+    expect(phone.locator("[data-view=overview] [data-answered=true]")).to_have_count(3)
+    look(phone, "phone-self-paced-overview")
+    phone.locator("[data-view=overview] button").nth(1).click()
+    expect(phone.locator("[data-progress]")).to_contain_text("Practice 2 of 8")
+    expect(phone.locator("[data-vote=ad_hoc]")).to_have_attribute("aria-pressed", "true")
+    # the facilitator's list shows each open practice's count
+    expect(host.locator("[data-practice-item=interested-important] [data-votes-for]")).to_have_text("1")
+    host.locator("[data-action=reveal-all]").click()
+    expect(phone.locator("[data-view=result]")).to_be_visible()
+
+
+def test_the_facilitator_results_print_without_the_controls(pages, server):
+    session = api(server, "POST", "/api/sessions", {"framework": "three-levels", "title": "Print"})
+    host = pages.open(session["facilitator_url"])
+    expect(host.locator("[data-practice-item]").first).to_be_visible()
+    host.emulate_media(media="print")
+    assert not host.locator("[data-action=close]").is_visible()
+    assert not host.locator(".topbar").is_visible()
+    assert host.locator("[data-detail]").is_visible()
+    pdf = host.pdf()
+    assert pdf.startswith(b"%PDF")
