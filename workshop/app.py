@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .core.frameworks import BUILTIN_DIRECTORY, load_frameworks
@@ -87,6 +87,23 @@ def create_app(config: dict | None = None) -> Flask:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         # errors no blueprint saw (an unknown /api/ URL) are JSON there too
-        return http_error_body(error) if request.path.startswith("/api/") else error
+        if request.path.startswith("/api/"):
+            return http_error_body(error)
+        if error.code == 404:
+            return render_template("404.html"), 404
+        return error
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if response.mimetype == "text/html":
+            host = request.host
+            response.headers.setdefault("Content-Security-Policy", (
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                f"img-src 'self' data:; connect-src 'self' ws://{host} wss://{host}; object-src 'none'; "
+                "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+            ))
+        return response
 
     return app

@@ -85,12 +85,13 @@ class Realtime:
         self.event(protocol.REVEAL, protocol.parse_target, roles=facilitator)(self.on_reveal)
         self.event(protocol.REVOTE, protocol.parse_target, roles=facilitator)(self.on_revote)
         self.event(protocol.CONSOLIDATE, protocol.parse_consolidate, roles=facilitator)(self.on_consolidate)
-        self.event(protocol.CLOSE, protocol.parse_close, roles=facilitator)(self.on_close)
+        self.event(protocol.CLOSE, protocol.parse_empty, roles=facilitator)(self.on_close)
         self.event(protocol.REASONS, protocol.parse_reasons, roles=facilitator)(self.on_reasons)
         self.event(protocol.TIMER, protocol.parse_timer, roles=facilitator)(self.on_timer)
         self.event(protocol.SPOTLIGHT, protocol.parse_spotlight, roles=facilitator)(self.on_spotlight)
         self.event(protocol.SETTINGS, lambda data: data, roles=facilitator)(self.on_settings)
         self.event(protocol.NOTES, protocol.parse_notes, roles=facilitator)(self.on_notes)
+        self.event(protocol.ROSTER, protocol.parse_empty, roles=facilitator)(self.on_roster)
 
     def event(self, name: str, parse: Callable, roles: set[str] | None = None):
         """Wrap a handler: one payload, identity check, validation, errors turned into acks."""
@@ -230,6 +231,9 @@ class Realtime:
     def on_settings(self, identity: Identity, data):
         self.service.update_settings(identity.code, data)
         return self.changed(identity.code)
+
+    def on_roster(self, identity: Identity, command):
+        return self.service.roster(identity.code)
 
     def on_notes(self, identity: Identity, notes: str | None):
         self.service.set_notes(identity.code, notes)

@@ -112,6 +112,17 @@ class Workshops:
             votes[vote.practice_id] = {"round": vote.round, "level": vote.level, "note": vote.note}
         return votes
 
+    def roster(self, code: str) -> dict:
+        """Who joined: the names people chose to give, in name order, never linked to any vote."""
+        people = self.store.roster(code)
+        named = [{"name": name, "present": present} for name, present in people if name]
+        return {
+            "joined": len(people),
+            "present": sum(1 for _, present in people if present),
+            "named": named,
+            "anonymous": len(people) - len(named),
+        }
+
     def reasons(self, code: str, practice_id: str, round_number: int | None) -> dict:
         """The reasons given on a revealed round, anonymised (no names, no order by person)."""
         assessment = self.store.load(code)

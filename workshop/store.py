@@ -607,6 +607,17 @@ class Store:
             "SELECT count(*) FROM participants WHERE assessment_id = ?", [self.assessment_id(code)]
         )[0][0]
 
+    def roster(self, code: str) -> list[tuple[str | None, bool]]:
+        """Every participant's display name (or None) and whether they are connected, by name."""
+        rows = self._query(
+            """SELECT p.name, EXISTS (
+                   SELECT 1 FROM presence JOIN instances ON instances.id = presence.instance
+                   WHERE presence.participant_id = p.id AND instances.heartbeat_at > ?)
+               FROM participants p WHERE p.assessment_id = ? ORDER BY p.name COLLATE NOCASE, p.id""",
+            [time.time() - PRESENCE_TIMEOUT, self.assessment_id(code)],
+        )
+        return [(name, bool(present)) for name, present in rows]
+
     # --- votes ------------------------------------------------------------------------------------
 
     def cast_vote(

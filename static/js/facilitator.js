@@ -548,6 +548,17 @@ $("[data-close-dialog]").addEventListener("close", (event) => {
 });
 $("[data-action=show-join]").addEventListener("click", () => $("[data-join-dialog]").showModal());
 $("[data-action=shortcuts]").addEventListener("click", () => $("[data-shortcuts-dialog]").showModal());
+$("[data-roster-details]").addEventListener("toggle", async (event) => {
+  if (!event.target.open || !connection) return;
+  const ack = await connection.request(EVENTS.ROSTER, {});
+  if (!ack.ok) return replace($("[data-roster]"), h("p", {}, ack.message));
+  const here = ack.named.filter((person) => person.present);
+  const away = ack.named.filter((person) => !person.present);
+  replace($("[data-roster]"),
+    h("p", {}, `${ack.present} here, ${ack.joined} joined; ${ack.anonymous} without a name.`),
+    here.length ? h("p", { "data-roster-here": "" }, h("strong", {}, "Here: "), here.map((person) => person.name).join(", ")) : null,
+    away.length ? h("p", { class: "muted" }, h("strong", {}, "Joined, now away: "), away.map((person) => person.name).join(", ")) : null);
+});
 $("[data-join-base]").textContent = joinUrl.replace(/\/join\/.*/, "");
 $("[data-action=copy-facilitator-link]").addEventListener("click", async () => {
   const link = `${joinUrl.replace(/\/join\/.*/, "")}/host/${code}#key=${token}`;

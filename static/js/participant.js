@@ -123,6 +123,8 @@ function connect() {
 
 function joined(ack) {
   token = ack.participant_token;
+  const you = ack.participant && ack.participant.name;
+  $("[data-you]").textContent = you ? `You: ${you}${ack.participant.segment ? ` (${ack.participant.segment})` : ""}` : "";
   writeStorage(STORAGE.participant(code), token);
   myVotes = ack.votes || {};
   state = null;

@@ -2,7 +2,7 @@
 export const EVENTS = Object.freeze({
   JOIN: "join", VOTE: "vote", HOST: "host", WATCH: "watch", OPEN: "open", REVEAL: "reveal",
   REVOTE: "revote", CONSOLIDATE: "consolidate", CLOSE: "close", REASONS: "reasons", TIMER: "timer",
-  SPOTLIGHT: "spotlight", SETTINGS: "settings", NOTES: "notes", STATE: "state", TALLY: "tally",
+  SPOTLIGHT: "spotlight", SETTINGS: "settings", NOTES: "notes", ROSTER: "roster", STATE: "state", TALLY: "tally",
 });
 export const ALL = "*";
 export const LEVELS = Object.freeze(["missing", "ad_hoc", "repeatable", "systematic"]);

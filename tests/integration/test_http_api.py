@@ -83,3 +83,16 @@ def test_the_sessions_framework_is_served_once_and_embedded_in_its_pages(client,
         page = client.get(path).get_data(as_text=True)
         assert 'id="bootstrap"' in page and "Operationalize" in page, path
     assert client.get("/api/sessions/ZZZZZZ/framework").json["error"] == "not_found"
+
+
+def test_pages_carry_a_content_security_policy_and_unknown_pages_a_friendly_404(client, new_session):
+    session = new_session()
+    page = client.get(f"/join/{session['code']}")
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "<script>" not in page.get_data(as_text=True)  # no inline script for the policy to allow
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and b"start page" in missing.data
+    assert client.get("/api/no-such").json["error"] == "not_found"

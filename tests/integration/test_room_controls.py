@@ -169,3 +169,21 @@ def test_the_server_refuses_to_start_with_a_broken_framework_file(tmp_path, caps
     assert status == 2
     error = capsys.readouterr().err
     assert "broken.toml" in error and problem in error
+
+
+def test_the_roster_lists_names_given_and_who_is_here_but_no_votes(new_session, facilitator, join_participant):
+    session = new_session()
+    host = facilitator(session)
+    zoe = join_participant(session, name="Zoë")
+    join_participant(session, name="adam")
+    join_participant(session)
+    host.emit("open", {"practice": "repair-identify"})
+    zoe.emit("vote", {"practice": "repair-identify", "level": "missing"})
+    zoe.disconnect()
+    roster = host.emit("roster", {})
+    assert roster == {
+        "ok": True, "joined": 3, "present": 2, "anonymous": 1,
+        "named": [{"name": "adam", "present": True}, {"name": "Zoë", "present": False}],
+    }
+    assert "missing" not in str(roster)
+    assert join_participant(session).emit("roster", {})["error"] == "forbidden"

@@ -30,13 +30,14 @@ TIMER = "timer"
 SPOTLIGHT = "spotlight"
 SETTINGS = "settings"
 NOTES = "notes"
+ROSTER = "roster"
 # server -> client
 STATE = "state"
 TALLY = "tally"
 
 CLIENT_EVENTS = (
     JOIN, VOTE, HOST, WATCH, OPEN, REVEAL, REVOTE, CONSOLIDATE, CLOSE, REASONS, TIMER, SPOTLIGHT,
-    SETTINGS, NOTES,
+    SETTINGS, NOTES, ROSTER,
 )
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: unambiguous when read aloud
@@ -310,7 +311,8 @@ def parse_consolidate(data) -> Consolidate:
     )
 
 
-def parse_close(data) -> None:
+def parse_empty(data) -> None:
+    """Events that take no fields (close, roster): nothing, or an empty object."""
     Payload(data, ())
 
 
