@@ -20,7 +20,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 from . import links
 from .core import assessment as rules
 from .core import protocol, snapshots
-from .core.errors import BadRequest, Forbidden, WorkshopError
+from .core.errors import BadRequest, Forbidden, NotFound, WorkshopError
 from .service import Workshops
 from .store import Participant
 
@@ -285,16 +285,32 @@ class Realtime:
         if time.monotonic() - self._last_heartbeat >= HEARTBEAT_INTERVAL:
             self._last_heartbeat = time.monotonic()
             self.service.store.heartbeat()
-            self._dirty.update(identity.code for identity in list(self.connections.values()))
+            # presence of other processes' phones may have changed: refresh every watched count
+            for code in {identity.code for identity in list(self.connections.values())}:
+                self.mark_dirty(code)
         with self._dirty_lock:
             dirty, self._dirty = self._dirty, set()
         for code in self._watched_codes():
-            if self._reveal_due(code):
+            if self._each(code, self._reveal_due):
                 dirty.discard(code)
         for code in dirty:
-            tally = self.service.tally(code)
-            self.socketio.emit(protocol.TALLY, tally, to=room(code, snapshots.FACILITATOR))
-            self.socketio.emit(protocol.TALLY, tally, to=room(code, snapshots.PRESENTER))
+            self._each(code, self._send_tally)
+
+    def _each(self, code: str, work: Callable[[str], bool | None]) -> bool | None:
+        """Run one session's share of a tick; a failure (a session just deleted by another
+        process, say) must not hold back the tallies and reveals of the others."""
+        try:
+            return work(code)
+        except NotFound:
+            self.forget(code)
+        except Exception:
+            log.exception("tick failed for session %s", code)
+        return None
+
+    def _send_tally(self, code: str) -> None:
+        tally = self.service.tally(code)
+        self.socketio.emit(protocol.TALLY, tally, to=room(code, snapshots.FACILITATOR))
+        self.socketio.emit(protocol.TALLY, tally, to=room(code, snapshots.PRESENTER))
 
     def _watched_codes(self) -> set[str]:
         return {

@@ -5,15 +5,16 @@ facts and returns plain results; adapters decide whom to tell.
 """
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from .core import assessment as rules
 from .core import benchmark as benchmarking
-from .core import progress, protocol, snapshots
+from .core import progress, protocol, scale, snapshots
 from .core.assessment import Assessment
-from .core.errors import BadRequest, Forbidden, Internal, NotFound, Unauthorized
+from .core.errors import BadRequest, Forbidden, Internal, NotFound, NotOpen, NotRevealed, Unauthorized
 from .core.frameworks import Framework, get_framework
 from .core.organizations import Organization
 from .core.report import Report, build_report
@@ -35,6 +36,14 @@ SUMMARY_FIGURES = (
 )
 
 
+def _level_order(value: str) -> int:
+    """Missing first, "don't know" last."""
+    return scale.rank_of(value) if value != scale.UNKNOWN else len(scale.LEVELS) + 1
+
+
+RESULTS_CACHE_SIZE = 128  # sessions whose derived results stay in memory (the busiest ones)
+
+
 class Workshops:
     """The application service; one per process."""
 
@@ -46,7 +55,7 @@ class Workshops:
     ):
         self.store = store
         self.frameworks = dict(frameworks)
-        self._results: dict[str, tuple[tuple[int, int], SessionResults]] = {}
+        self._results: OrderedDict[str, tuple[tuple[int, int], SessionResults]] = OrderedDict()
         # runs CPU-heavy pure work (a PDF) off the event loop; serve.py provides it for gevent and
         # eventlet (a native thread), plain calls are right for threading mode and the CLI
         self.offload = offload or (lambda work: work())
@@ -65,9 +74,13 @@ class Workshops:
         key = (assessment.version, self.store.total_votes(code))
         cached = self._results.get(code)
         if cached and cached[0] == key:
+            self._results.move_to_end(code)
             return cached[1]
         results = build_results(assessment, self.store.level_counts(code))
         self._results[code] = (key, results)
+        self._results.move_to_end(code)
+        while len(self._results) > RESULTS_CACHE_SIZE:
+            self._results.popitem(last=False)
         return results
 
     def live(self, code: str) -> snapshots.Live:
@@ -124,18 +137,23 @@ class Workshops:
         }
 
     def reasons(self, code: str, practice_id: str, round_number: int | None) -> dict:
-        """The reasons given on a revealed round, anonymised (no names, no order by person)."""
+        """The reasons given on a revealed round, anonymised: no names, and sorted by level and text
+        rather than in the order people answered, which someone watching the room could match."""
         assessment = self.store.load(code)
         assessment.framework.practice(practice_id)
         latest = assessment.latest_round(practice_id)
         if latest is None:
-            raise rules.NotOpen(f"{practice_id!r} has not been opened yet")
+            raise NotOpen(f"{practice_id!r} has not been opened yet")
         number = round_number or (latest.number if latest.revealed else latest.number - 1)
         if number > latest.number:
             raise NotFound(f"{practice_id!r} has no round {number}")
         if number < 1 or (number == latest.number and not latest.revealed):
-            raise rules.NotRevealed("reasons are shown only after the round is revealed")
-        return {"practice": practice_id, "round": number, "reasons": self.store.reasons(code, practice_id, number)}
+            raise NotRevealed("reasons are shown only after the round is revealed")
+        reasons = sorted(
+            self.store.reasons(code, practice_id, number),
+            key=lambda reason: (_level_order(reason["level"]), reason["note"].casefold()),
+        )
+        return {"practice": practice_id, "round": number, "reasons": reasons}
 
     # --- facilitator ----------------------------------------------------------------------------
 
@@ -150,7 +168,7 @@ class Workshops:
         if command.previous:
             previous = self.store.load(command.previous)
             if previous.framework.id != command.framework:
-                raise rules.BadRequest("a follow-up assessment must use the same framework as the previous one")
+                raise BadRequest("a follow-up assessment must use the same framework as the previous one")
             framework = previous.framework
         else:
             framework = self.framework(command.framework)
@@ -301,7 +319,6 @@ class Workshops:
             "placement": state["placement"],
             "progress": state["progress"],
         }
-
 
     # --- the summary, its exports and the benchmark ---------------------------------------------
 

@@ -690,10 +690,10 @@ class Store:
         return {(practice, number, segment, level): count for practice, number, segment, level, count in rows}
 
     def reasons(self, code: str, practice_id: str, round_number: int) -> list[dict]:
-        """The notes participants gave on a round, without who gave them, in a stable shuffled order."""
+        """The notes participants gave on a round, without who gave them (the service orders them)."""
         rows = self._query(
             "SELECT level, note FROM votes WHERE assessment_id = ? AND practice_id = ? AND round = ? "
-            "AND note IS NOT NULL AND note != '' ORDER BY cast_at, participant_id",
+            "AND note IS NOT NULL AND note != ''",
             [self.assessment_id(code), practice_id, round_number],
         )
         return [{"level": level, "note": note} for level, note in rows]

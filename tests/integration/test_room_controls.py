@@ -187,3 +187,16 @@ def test_the_roster_lists_names_given_and_who_is_here_but_no_votes(new_session, 
     }
     assert "missing" not in str(roster)
     assert join_participant(session).emit("roster", {})["error"] == "forbidden"
+
+
+def test_reasons_are_ordered_by_level_and_text_not_by_who_answered_first(new_session, facilitator, join_participant):
+    session = new_session()
+    host = facilitator(session)
+    host.emit("open", {"practice": "repair-identify"})
+    for level, note in (("systematic", "zebra"), ("unknown", "no idea"), ("missing", "never"), ("missing", "Almost never")):
+        join_participant(session).emit("vote", {"practice": "repair-identify", "level": level, "note": note})
+    host.emit("reveal", {"practice": "repair-identify"})
+    reasons = host.emit("reasons", {"practice": "repair-identify"})["reasons"]
+    assert [(r["level"], r["note"]) for r in reasons] == [
+        ("missing", "Almost never"), ("missing", "never"), ("systematic", "zebra"), ("unknown", "no idea"),
+    ]
