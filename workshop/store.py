@@ -282,6 +282,9 @@ class Store:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
+            # deleted content is overwritten with zeros, so a deleted session leaves no trace in
+            # the file's free pages
+            connection.execute("PRAGMA secure_delete=ON")
             self.db = Database(connection)
             migrations.apply(self.db)
         self._lock = threading.RLock()
@@ -936,4 +939,6 @@ class Store:
                 conn.execute("DELETE FROM assessments WHERE id = ?", [assessment_id])
         if not dry_run:
             self.forget(code)
+            with self._lock:  # and none in the write-ahead log either (best effort with readers)
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return Deleted(code=code, title=title[0], **counts)

@@ -238,3 +238,18 @@ def test_cli_gives_an_organisation_a_key_and_attaches_earlier_sessions(client, c
     assert [session["code"] for session in body["sessions"]] == [code]
     assert main(["org", "--db", database]) == 0
     assert "Initech: 1 session, review every 3 months" in capsys.readouterr().out
+
+
+def test_a_deleted_session_leaves_no_trace_in_the_database_file(client, new_session, facilitator, join_participant, service):
+    session = new_session(title="Secret project Hummingbird")
+    host = facilitator(session)
+    phone = join_participant(session, name="Ada Lovelace")
+    host.emit("open", {"practice": "repair-identify"})
+    phone.emit("vote", {"practice": "repair-identify", "level": "missing", "note": "a very telling reason"})
+    response = client.delete(f"/api/sessions/{session['code']}",
+                             headers={"Authorization": f"Bearer {session['facilitator_token']}"})
+    assert response.status_code == 200
+    path = service.store.path
+    raw = b"".join(open(name, "rb").read() for name in (path, path + "-wal") if __import__("os").path.exists(name))
+    for secret in (b"Hummingbird", b"Ada Lovelace", b"a very telling reason"):
+        assert secret not in raw
