@@ -50,6 +50,8 @@ if (!token) {
     if (!state || next.version < state.version) return;
     tally = next;
     $("[data-people]").textContent = String(next.participants.present);
+    const big = $("[data-people-big]");
+    if (big) big.textContent = String(next.participants.joined);
     for (const [id, votes] of Object.entries(next.votes)) {
       for (const element of document.querySelectorAll(`[data-votes-for="${CSS.escape(id)}"]`)) element.textContent = String(votes);
     }
@@ -101,7 +103,7 @@ function joinView() {
       h("h1", {}, state.title),
       h("p", {}, "Scan the QR code, or go to ", h("strong", {}, joinBase), " and enter"),
       h("div", { class: "big-code", "data-code": "" }, code),
-      h("p", { class: "votes-in" }, h("span", { "data-people-big": "" }, String(state.participants.present)), " joined")));
+      h("p", { class: "votes-in" }, h("span", { "data-people-big": "" }, String(state.participants.joined)), " joined")));
 }
 
 function practiceView(id, spotlight = null) {
