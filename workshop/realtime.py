@@ -320,14 +320,14 @@ class Realtime:
         }
 
     def _reveal_due(self, code: str) -> bool:
-        """Reveal the current practice when its timer ran out, or when everyone present voted
-        (if the facilitator chose automatic reveal). Returns True if it revealed."""
+        """Reveal the round the room is voting on when its countdown ended, or when everyone present
+        voted (if the facilitator chose automatic reveal). Returns True if it revealed."""
         assessment = self.service.load(code)
         current = assessment.current_practice
         if assessment.closed or current is None or assessment.practice_status(current) != rules.OPEN:
             return False
-        live = self.service.store.extras(code)
-        timer_over = live["timer_ends_at"] is not None and live["timer_ends_at"] <= time.time()
+        timer = self.service.timer(code)
+        timer_over = timer is not None and timer.ends_at <= time.time()
         everyone = False
         if assessment.settings.auto_reveal:
             present, voted = self.service.store.present_voters(
@@ -336,7 +336,5 @@ class Realtime:
             everyone = present > 0 and voted >= present
         if not (timer_over or everyone):
             return False
-        if timer_over:
-            self.service.set_timer(code, None)
-        self.changed(code, self.service.reveal(code, current))
+        self.changed(code, self.service.reveal(code, current))  # also ends the countdown
         return True

@@ -86,7 +86,9 @@ class Workshops:
     def live(self, code: str) -> snapshots.Live:
         extras = self.store.extras(code)
         now = time.time()
-        ends_at = extras["timer_ends_at"] if (extras["timer_ends_at"] or 0) > now else None
+        timer = extras["timer"]
+        applies = rules.timer_applies(self.store.load(code), timer) and timer.ends_at > now
+        ends_at = timer.ends_at if applies else None
         return snapshots.Live(
             joined=self.store.participant_count(code),
             present=self.store.present_count(code),
@@ -185,9 +187,10 @@ class Workshops:
                 return change
             try:
                 self.store.apply(code, change)
-                return change
             except StaleState:
                 continue
+            self._drop_stale_timer(code, change.assessment)
+            return change
         raise Internal("the session kept changing; try again")
 
     def open(self, code: str, target: str) -> rules.Change:
@@ -212,9 +215,22 @@ class Workshops:
         return self.act(code, rules.close)
 
     def set_timer(self, code: str, seconds: int | None) -> None:
+        """Start a countdown on the round the room is voting on (``None`` stops it)."""
         assessment = self.store.load(code)
         rules.ensure_running(assessment)
-        self.store.update_fields(code, timer_ends_at=time.time() + seconds if seconds else None)
+        timer = rules.start_timer(assessment, seconds, time.time()) if seconds else None
+        self.store.update_fields(code, timer=timer.as_dict() if timer else None)
+
+    def timer(self, code: str) -> rules.Timer | None:
+        """The countdown, if one is running on a round that is still open and current."""
+        timer = self.store.extras(code)["timer"]
+        return timer if rules.timer_applies(self.store.load(code), timer) else None
+
+    def _drop_stale_timer(self, code: str, assessment: Assessment) -> None:
+        """A reveal, a re-vote, another practice or closing ends the countdown of the old round."""
+        timer = self.store.extras(code)["timer"]
+        if timer is not None and not rules.timer_applies(assessment, timer):
+            self.store.update_fields(code, timer=None)
 
     def set_spotlight(self, code: str, practice_id: str | None, show_reasons: bool) -> None:
         assessment = self.store.load(code)

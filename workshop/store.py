@@ -191,6 +191,18 @@ def schema_lock(path: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@migrations()
+def m004_round_timer(db: Database) -> None:
+    # A countdown belongs to one practice's round ({"practice", "round", "ends_at"}); the bare
+    # deadline of m001 (timer_ends_at) could reveal whichever practice came next. That column
+    # is no longer read or written; dropping it would rebuild the table.
+    db["assessments"].add_column("timer", str)
+
+
+def _timer_fields(data: dict) -> dict:
+    return {"practice_id": data["practice"], "round": data["round"], "ends_at": data["ends_at"]}
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -539,11 +551,11 @@ class Store:
 
     def update_fields(self, code: str, **fields) -> Assessment:
         """Update simple columns of a session (settings, notes, timer, spotlight) and bump its version."""
-        allowed = {"settings", "notes", "timer_ends_at", "spotlight", "title", "organization", "team"}
+        allowed = {"settings", "notes", "timer", "spotlight", "title", "organization", "team"}
         assert set(fields) <= allowed, fields
         assessment_id = self.assessment_id(code)
         values = {
-            name: json.dumps(value) if name in {"settings", "spotlight"} else value
+            name: json.dumps(value) if name in {"settings", "spotlight", "timer"} and value is not None else value
             for name, value in fields.items()
         }
         assignments = ", ".join(f"{name} = ?" for name in values)
@@ -563,13 +575,13 @@ class Store:
     def extras(self, code: str) -> dict:
         """Columns the rules do not need but views do (timer, spotlight, previous session)."""
         row = self._query(
-            "SELECT timer_ends_at, spotlight, previous_code FROM assessments WHERE code = ?", [code]
+            "SELECT timer, spotlight, previous_code FROM assessments WHERE code = ?", [code]
         )
         if not row:
             raise NotFound(f"no session with code {code}")
-        timer_ends_at, spotlight, previous_code = row[0]
+        timer, spotlight, previous_code = row[0]
         return {
-            "timer_ends_at": timer_ends_at,
+            "timer": rules.Timer(**_timer_fields(json.loads(timer))) if timer else None,
             "spotlight": json.loads(spotlight) if spotlight else None,
             "previous_code": previous_code,
         }

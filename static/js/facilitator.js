@@ -204,12 +204,17 @@ function joinCard() {
         h("p", { class: "small muted" }, "Open a practice when people have joined. The join info stays one click away (Join info, or the q key)."))));
 }
 
+function roomIsVoting() {
+  return Boolean(state.current) && detail(state.current).status === "open";
+}
+
 function timerControls() {
+  const voting = roomIsVoting();
   return h("span", { class: "row", style: "gap:0.3rem" },
     h("span", { class: "small muted" }, "Timer:"),
     [30, 60, 120].map((seconds) => h("button", {
-      type: "button", "data-action": `timer-${seconds}`, disabled: !state.current || null,
-      title: state.current ? "Reveals the current practice when it ends" : "Open a practice first",
+      type: "button", "data-action": `timer-${seconds}`, disabled: !voting || null,
+      title: voting ? "Reveals the practice the room is voting on when it ends" : "Open a practice for the room first",
       onclick: () => act(EVENTS.TIMER, { seconds }),
     }, seconds < 60 ? `${seconds}s` : `${seconds / 60} min`)),
     state.timer ? h("button", { type: "button", "data-action": "timer-stop", onclick: () => act(EVENTS.TIMER, {}) }, "Stop") : null,
@@ -610,7 +615,7 @@ document.addEventListener("keydown", (event) => {
     r: () => running && act(EVENTS.REVEAL, { practice: selected }),
     v: () => running && act(EVENTS.REVOTE, { practice: selected }),
     c: () => running && act(EVENTS.CONSOLIDATE, { practice: selected }),
-    t: () => running && act(EVENTS.TIMER, { seconds: 60 }),
+    t: () => running && roomIsVoting() && act(EVENTS.TIMER, { seconds: 60 }),
     n: () => state.queue.length && select(state.queue[0]),
     q: () => $("[data-join-dialog]").showModal(),
     "?": () => $("[data-shortcuts-dialog]").showModal(),

@@ -69,7 +69,8 @@ def test_the_countdown_reveals_the_current_practice_when_it_ends(
     assert 29 <= timer["remaining"] <= 30
     realtime.tick()
     assert practice(state_of(host), "repair-identify")["status"] == "open"
-    service.store.update_fields(session["code"], timer_ends_at=time.time() - 1)  # time passes
+    timer = service.timer(session["code"])
+    service.store.update_fields(session["code"], timer={**timer.as_dict(), "ends_at": time.time() - 1})  # time passes
     realtime.tick()
     assert practice(state_of(host), "repair-identify")["status"] == "revealed"
     assert state_of(host)["timer"] is None
@@ -200,3 +201,50 @@ def test_reasons_are_ordered_by_level_and_text_not_by_who_answered_first(new_ses
     assert [(r["level"], r["note"]) for r in reasons] == [
         ("missing", "Almost never"), ("missing", "never"), ("systematic", "zebra"), ("unknown", "no idea"),
     ]
+
+
+def test_a_countdown_belongs_to_its_round_and_never_reveals_the_next_practice(
+    new_session, facilitator, join_participant, realtime, service
+):
+    session = new_session()
+    host = facilitator(session)
+    phone = join_participant(session)
+    host.emit("open", {"practice": "repair-identify"})
+    assert host.emit("timer", {"seconds": 30})["ok"]
+    timer = service.timer(session["code"])
+    assert (timer.practice_id, timer.round) == ("repair-identify", 1)
+    host.emit("reveal", {"practice": "repair-identify"})  # revealed by hand before the end
+    assert state_of(host)["timer"] is None
+    host.emit("open", {"practice": "repair-prioritise"})
+    # the old deadline passes while the room votes on the next practice: nothing happens to it
+    service.store.update_fields(session["code"], timer={**timer.as_dict(), "ends_at": time.time() - 1})
+    realtime.tick()
+    assert practice(state_of(host), "repair-prioritise")["status"] == "open"
+    assert phone.emit("vote", {"practice": "repair-prioritise", "level": "ad_hoc"})["ok"]
+    assert state_of(phone)["timer"] is None
+
+
+def test_moving_to_another_practice_or_a_revote_ends_the_countdown(new_session, facilitator, service):
+    session = new_session()
+    host = facilitator(session)
+    host.emit("open", {"practice": "repair-identify"})
+    host.emit("timer", {"seconds": 30})
+    host.emit("open", {"practice": "repair-prioritise"})
+    assert service.timer(session["code"]) is None and state_of(host)["timer"] is None
+    host.emit("reveal", {"practice": "*"})
+    host.emit("revote", {"practice": "repair-identify"})
+    assert host.emit("timer", {"seconds": 30})["ok"]
+    assert service.timer(session["code"]).round == 2
+    host.emit("close", {})
+    assert service.timer(session["code"]) is None
+
+
+def test_a_countdown_needs_a_practice_the_room_is_voting_on(new_session, facilitator):
+    session = new_session()
+    host = facilitator(session)
+    assert host.emit("timer", {"seconds": 30})["error"] == "not_open"
+    host.emit("open", {"practice": "*"})  # self-paced: no current practice
+    assert host.emit("timer", {"seconds": 30})["error"] == "not_open"
+    host.emit("open", {"practice": "repair-identify"})
+    host.emit("reveal", {"practice": "repair-identify"})
+    assert host.emit("timer", {"seconds": 30})["error"] == "not_open"

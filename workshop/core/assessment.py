@@ -279,6 +279,37 @@ def close(assessment: Assessment) -> Change:
     )
 
 
+@dataclass(frozen=True)
+class Timer:
+    """A countdown on one round of one practice; when it ends, that round is revealed."""
+
+    practice_id: str
+    round: int
+    ends_at: float  # epoch seconds
+
+    def as_dict(self) -> dict:
+        return {"practice": self.practice_id, "round": self.round, "ends_at": self.ends_at}
+
+
+def start_timer(assessment: Assessment, seconds: int, now: float) -> Timer:
+    """A countdown on the round the room is voting on (the current practice's open round)."""
+    ensure_running(assessment)
+    current = assessment.current_practice
+    latest = assessment.latest_round(current) if current else None
+    if latest is None or latest.revealed:
+        raise NotOpen("a countdown runs on the practice the room is voting on: open one first")
+    return Timer(current, latest.number, now + seconds)
+
+
+def timer_applies(assessment: Assessment, timer: Timer | None) -> bool:
+    """A countdown counts only while its round is still open and the room is still on it; any
+    reveal, re-vote, other practice or closing ends it."""
+    if timer is None or assessment.closed or assessment.current_practice != timer.practice_id:
+        return False
+    latest = assessment.latest_round(timer.practice_id)
+    return latest is not None and latest.number == timer.round and not latest.revealed
+
+
 def ensure_can_vote(assessment: Assessment, practice_id: str, round_number: int | None = None) -> Round:
     """Return the open round a vote goes to, or raise why it cannot be cast."""
     ensure_running(assessment)
