@@ -131,6 +131,9 @@ def cmd_serve(options) -> int:
     except FrameworkError as error:
         print(f"workshop: invalid framework file: {error}", file=sys.stderr)
         return 2
+    except serve.StartError as error:
+        print(f"workshop: cannot start the server: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"workshop: cannot start the server: {error}", file=sys.stderr)
         return 1

@@ -69,6 +69,27 @@ def offloader(mode: str):
     return None
 
 
+class StartError(Exception):
+    """The server cannot start; the message says why and what to do."""
+
+
+def check_message_queue(url: str | None) -> None:
+    """Fail at start, not silently later: python-socketio connects to the queue lazily and then
+    only logs that it cannot publish, so every message between processes would be lost."""
+    if not url:
+        return
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return  # other kombu URLs (amqp://...) are checked by kombu itself
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except (redis.RedisError, OSError, ValueError) as error:
+        raise StartError(
+            f"the message queue {url} does not answer ({error}); start Redis or fix --message-queue"
+        ) from None
+
+
 def lan_address() -> str | None:
     """The address other devices on the network reach this machine at (no packet is sent)."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -98,6 +119,7 @@ def run(config: dict, host: str, port: int, mode: str, access_log: bool = False)
     if mode not in ASYNC_MODES:
         raise ValueError(f"async mode must be one of {', '.join(ASYNC_MODES)}")
     patch(mode)
+    check_message_queue(config.get("MESSAGE_QUEUE"))
     limit, _ = raise_open_files_limit()
 
     from .app import create_app

@@ -248,3 +248,12 @@ def test_a_countdown_needs_a_practice_the_room_is_voting_on(new_session, facilit
     host.emit("open", {"practice": "repair-identify"})
     host.emit("reveal", {"practice": "repair-identify"})
     assert host.emit("timer", {"seconds": 30})["error"] == "not_open"
+
+
+def test_the_server_refuses_to_start_when_its_message_queue_does_not_answer(tmp_path, capsys):
+    from tests.live import free_port
+
+    status = main(["serve", "--async-mode", "threading", "--db", str(tmp_path / "db.sqlite"),
+                   "--message-queue", f"redis://127.0.0.1:{free_port()}/0"])
+    assert status == 1
+    assert "does not answer" in capsys.readouterr().err
