@@ -143,12 +143,32 @@ function people() {
 }
 
 // --- rendering -------------------------------------------------------------------------------------
+// The page is rebuilt from each state; what the facilitator is typing, which disclosures are
+// open and where the focus is must survive that (a timer, an automatic reveal or a second device
+// can send a new state at any moment).
+const drafts = {}; // element id -> value typed and not yet sent
+const openDetails = new Set(); // data-keep-open keys of <details> the facilitator opened
+root.addEventListener("input", (event) => {
+  if (event.target.id && event.target.type !== "checkbox") drafts[event.target.id] = event.target.value;
+});
+root.addEventListener("toggle", (event) => {
+  const key = event.target.dataset && event.target.dataset.keepOpen;
+  if (key) (event.target.open ? openDetails.add(key) : openDetails.delete(key));
+}, true);
+
+function sent(...ids) {
+  for (const id of ids) delete drafts[id];
+}
+
 function render() {
   if (!state || !framework) return;
   renderPeople();
   document.title = `${state.title} · Facilitate ${code}`;
-  const focusedAction = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.action : null;
-  const focusedItem = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.practiceItem : null;
+  const active = document.activeElement;
+  const focusedAction = active && active.dataset ? active.dataset.action : null;
+  const focusedItem = active && active.dataset ? active.dataset.practiceItem : null;
+  const focusedField = active && active.id && root.contains(active) && "value" in active
+    ? { id: active.id, start: active.selectionStart, end: active.selectionEnd } : null;
   replace(root,
     headerCard(),
     state.status === "running" && !state.practices.some((p) => p.status !== "pending") ? joinCard() : null,
@@ -158,7 +178,20 @@ function render() {
         h("section", { class: "card", "aria-labelledby": "detail-heading", "data-detail": selected }, practiceDetail(selected)),
         h("section", { class: "card" }, tabs()),
         afterCard())));
-  if (focusedItem) document.querySelector(`[data-practice-item="${CSS.escape(focusedItem)}"]`)?.focus();
+  for (const [id, value] of Object.entries(drafts)) {
+    const field = document.getElementById(id);
+    if (field) field.value = value;
+  }
+  for (const details of root.querySelectorAll("details[data-keep-open]")) {
+    details.open = openDetails.has(details.dataset.keepOpen);
+  }
+  if (focusedField && document.getElementById(focusedField.id)) {
+    const field = document.getElementById(focusedField.id);
+    field.focus();
+    if (typeof focusedField.start === "number" && field.setSelectionRange) {
+      try { field.setSelectionRange(focusedField.start, focusedField.end); } catch { /* selects have no caret */ }
+    }
+  } else if (focusedItem) document.querySelector(`[data-practice-item="${CSS.escape(focusedItem)}"]`)?.focus();
   else if (focusedAction) document.querySelector(`[data-action="${CSS.escape(focusedAction)}"]`)?.focus();
 }
 
@@ -372,14 +405,25 @@ function consolidation(row, result, closed) {
         onclick: () => act(EVENTS.CONSOLIDATE, { practice: row.id }) },
       "Accept ", LEVEL_LABELS[proposed], result.between_levels ? " (lower median)" : "", " ", h("kbd", {}, "c")) : h("span", { class: "muted" }, "No rated votes: choose a level."),
       h("button", { type: "button", "data-action": "revote", onclick: () => act(EVENTS.REVOTE, { practice: row.id }) }, "Re-vote ", h("kbd", {}, "v"))) : null,
-    canDecide ? h("details", {},
+    canDecide ? h("details", { "data-keep-open": `override-${row.id}` },
       h("summary", {}, "Override with another level"),
       h("div", { class: "row", style: "align-items:end;margin-top:0.5rem" },
         h("div", {}, h("label", { for: select.id }, "Level"), select),
         h("div", { style: "flex:1;min-width:12rem" }, h("label", { for: note.id }, "Why ", h("span", { class: "hint" }, "(recorded beside the computed level)")), note),
-        h("button", { type: "button", "data-action": "override", onclick: () => act(EVENTS.CONSOLIDATE, {
-          practice: row.id, level: select.value, ...(note.value.trim() ? { note: note.value.trim() } : {}),
-        }) }, "Record"))) : h("p", { class: "muted small" }, "A new round is open: reveal it to consolidate."));
+        h("button", { type: "button", "data-action": "override", onclick: async () => {
+          const text = note.value.trim();
+          if (select.value !== proposed && !text) {
+            note.setAttribute("aria-invalid", "true");
+            note.focus();
+            return alertUser("Say why the group's level differs from the computed one: the note is recorded beside it.");
+          }
+          const ack = await act(EVENTS.CONSOLIDATE, { practice: row.id, level: select.value, ...(text ? { note: text } : {}) });
+          if (ack && ack.ok) {
+            sent(select.id, note.id);
+            openDetails.delete(`override-${row.id}`);
+            render();
+          }
+        } }, "Record"))) : h("p", { class: "muted small" }, "A new round is open: reveal it to consolidate."));
 }
 
 function tabs() {
@@ -416,7 +460,10 @@ function afterCard() {
       closed ? null : h("button", { type: "button", "data-action": "save-notes", style: "margin-top:0.4rem",
         onclick: async () => {
           const ack = await act(EVENTS.NOTES, { notes: notes.value });
-          if (ack && ack.ok) announce("Notes saved.");
+          if (ack && ack.ok) {
+            sent("session-notes");
+            announce("Notes saved.");
+          }
         } }, "Save notes")),
     h("div", { class: "row" }, h("span", {}, "Download the summary:"),
       FORMATS.map(([format, label]) => h("button", { type: "button", "data-download": format,

@@ -22,6 +22,7 @@ let myVotes = {}; // practice -> {round, level, note}
 let viewing = null; // the practice shown in self-paced mode
 let overview = false;
 const voteStatus = {}; // practice -> {kind, text}
+const reasonDrafts = {}; // "practice:round" -> the "why?" text typed and not yet sent
 const sending = new Set();
 const practiceIndex = {};
 let lastRendered = null;
@@ -237,9 +238,11 @@ function voteView(id) {
   const { practice: info } = practiceIndex[id];
   const chosen = answeredInRound(id);
   const levels = [...framework.scale.levels, { ...framework.scale.unknown, tagline: framework.scale.unknown.description }];
+  const draftKey = `${id}:${practice.round}`;
   const why = h("input", {
     type: "text", id: "why", maxlength: 280, enterkeyhint: "send", autocomplete: "off", "data-why": "",
-    value: chosen && chosen.note ? chosen.note : "",
+    value: draftKey in reasonDrafts ? reasonDrafts[draftKey] : chosen && chosen.note ? chosen.note : "",
+    oninput: (event) => { reasonDrafts[draftKey] = event.target.value; },
   });
   const status = voteStatus[id] && voteStatus[id].round === practice.round ? voteStatus[id] : null;
   return h("section", { "data-view": "vote", "data-practice": id, "data-round": practice.round },
@@ -415,6 +418,8 @@ async function send(id) {
   const same = current && current.level === item.level && current.note === item.note && current.round === item.round;
   if (ack.ok) {
     myVotes[id] = { round: ack.round, level: ack.level, note: ack.note };
+    const draftKey = `${id}:${ack.round}`;
+    if ((reasonDrafts[draftKey] || "").trim() === (ack.note || "")) delete reasonDrafts[draftKey];
     if (same) {
       delete pending[id];
       writeStorage(STORAGE.pending(code), pending);

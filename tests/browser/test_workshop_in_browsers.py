@@ -290,3 +290,32 @@ def test_the_facilitator_results_print_without_the_controls(pages, server):
     assert host.locator("[data-detail]").is_visible()
     pdf = host.pdf()
     assert pdf.startswith(b"%PDF")
+
+
+def test_text_being_typed_survives_live_updates(pages, server):
+    session = api(server, "POST", "/api/sessions", {"framework": "three-levels", "title": "Drafts"})
+    host = pages.open(session["facilitator_url"])
+    second = pages.open(session["facilitator_url"])  # the same facilitator on a second device
+    phone = pages.open(session["join_url"], device="Pixel 7")
+    phone.locator("[data-action=join]").click()
+    host.locator("[data-action=open]").click()
+    phone.locator("[data-vote=repeatable]").click()
+    expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
+    phone.locator("#why").fill("half-typed reason")
+    phone.locator("[data-practice-heading]").click()  # the keyboard closes; the input loses focus
+    host.locator("[data-notes]").fill("notes in progress")
+    host.locator("[data-notes]").press("End")
+    second.locator("[data-action=timer-60]").click()  # a new state reaches every page
+    expect(host.locator("[data-timer]")).not_to_have_text("")
+    expect(host.locator("[data-notes]")).to_have_value("notes in progress")
+    expect(host.locator("[data-notes]")).to_be_focused()
+    expect(phone.locator("#why")).to_have_value("half-typed reason")
+
+    second.locator("[data-action=reveal]").click()
+    host.locator("details[data-keep-open] summary").click()
+    host.locator("[data-override-note]").fill("one region only")
+    second.locator("[data-practice-item=operational-design-tasks]").click()
+    second.locator("[data-action=open]").click()  # another practice opens for the room
+    host.locator("[data-practice-item=operational-investment]").click()
+    expect(host.locator("details[data-keep-open]")).to_have_attribute("open", "")
+    expect(host.locator("[data-override-note]")).to_have_value("one region only")

@@ -106,6 +106,7 @@ def test_codes_are_accepted_in_any_case_and_with_separators(new_session, connect
         ("consolidate", {"practice": "repair-identify"}, "not_revealed"),
         ("consolidate", {"practice": "repair-identify", "level": "great"}, "bad_request"),
         ("consolidate", {"practice": "repair-identify", "level": "unknown"}, "bad_request"),
+        ("consolidate", {"practice": "repair-identify", "level": "systematic", "note": ""}, "not_revealed"),
         ("close", {"now": True}, "bad_request"),
         ("close", "yes", "bad_request"),
         ("reasons", {"practice": "repair-identify", "round": 0}, "bad_request"),
@@ -124,6 +125,16 @@ def test_bad_facilitator_events_are_refused_and_change_nothing(room, event, payl
     assert_error(host.emit(event, payload), code)
     after = host.emit("host", {"code": session["code"], "facilitator_token": session["facilitator_token"]})["state"]
     assert after == before
+
+
+def test_an_override_without_a_note_is_refused_and_records_nothing(room, client):
+    session, host, phone = room
+    phone.emit("vote", {"practice": "repair-identify", "level": "repeatable"})
+    host.emit("reveal", {"practice": "repair-identify"})
+    assert_error(host.emit("consolidate", {"practice": "repair-identify", "level": "systematic"}), "bad_request")
+    summary = client.get(f"/api/sessions/{session['code']}/summary",
+                         headers={"Authorization": f"Bearer {session['facilitator_token']}"}).json
+    assert summary["practices"][0]["consolidated_level"] is None
 
 
 def test_a_consolidation_with_no_rated_votes_needs_an_explicit_level(room):

@@ -101,6 +101,16 @@ def test_consolidation_needs_a_revealed_round_and_a_level(fresh):
         rules.consolidate(state, FIRST, "repeatable", level="unknown")
 
 
+def test_an_override_needs_a_note_but_accepting_the_computed_level_does_not(fresh):
+    state = revealed(opened(fresh))
+    with pytest.raises(BadRequest, match="needs a note"):
+        rules.consolidate(state, FIRST, "repeatable", "ad_hoc")
+    with pytest.raises(BadRequest, match="needs a note"):
+        rules.consolidate(state, FIRST, None, "missing")  # no rated votes: the chosen level is an override
+    assert rules.consolidate(state, FIRST, "repeatable", "repeatable").decided.note is None
+    assert rules.consolidate(state, FIRST, None, "missing", "nobody could judge").decided.overridden
+
+
 def test_a_new_round_makes_an_older_consolidation_stale(fresh):
     state = rules.consolidate(revealed(opened(fresh)), FIRST, "repeatable").assessment
     state = rules.revote(state, FIRST).assessment

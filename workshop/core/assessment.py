@@ -245,7 +245,8 @@ def consolidate(
     """Record the group's level for a practice, from its latest revealed round.
 
     ``computed_level`` is the analysis' proposal (the lower median, or None without votes); the
-    facilitator may accept it (``level`` None) or override it with another level and a note.
+    facilitator may accept it (``level`` None) or override it with another level and a note,
+    which is then required.
     """
     ensure_running(assessment)
     if practice_id == ALL:
@@ -261,6 +262,9 @@ def consolidate(
         raise BadRequest(
             f"round {latest.number} of {practice_id!r} has no rated votes; choose a level to record"
         )
+    if chosen != computed_level and not note:
+        # a level other than the group's votes must be defensible in front of the summary's readers
+        raise BadRequest("an override of the computed level needs a note saying why")
     decision = Decision(practice_id, latest.number, chosen, computed_level, note)
     decisions = dict(assessment.decisions)
     decisions[practice_id] = decision
