@@ -70,7 +70,7 @@ form.addEventListener("submit", async (event) => {
       return;
     }
     if (body.organization_key) rememberOrganizationKey(result.organization || body.organization, body.organization_key);
-    window.location.assign(result.facilitator_url);
+    window.location.assign(sameOrigin(result.facilitator_url));
   } catch {
     showError("The server cannot be reached. Check the connection and try again.");
   } finally {
@@ -78,13 +78,21 @@ form.addEventListener("submit", async (event) => {
   }
 });
 
+// The API builds links on the public address (what phones reach, say the LAN IP); this browser
+// may be on another one (127.0.0.1), and the secrets it just stored live in that origin's storage.
+function sameOrigin(url) {
+  if (!url) return url;
+  const parsed = new URL(url, window.location.href);
+  return parsed.pathname + parsed.search + parsed.hash;
+}
+
 // A new organisation's key is shown once: the facilitator reads (and copies) it before going on.
 function showNewOrganization(result) {
   const panel = $("[data-organization-created]");
   $("[data-created-name]").textContent = result.organization;
   $("[data-created-key]").textContent = result.organization_key;
-  $("[data-organization-page]").href = result.organization_url;
-  $("[data-action=continue-to-session]").href = result.facilitator_url;
+  $("[data-organization-page]").href = sameOrigin(result.organization_url);
+  $("[data-action=continue-to-session]").href = sameOrigin(result.facilitator_url);
   $("[data-action=copy-organization-key]").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(result.organization_key);

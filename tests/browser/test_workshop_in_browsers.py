@@ -319,3 +319,25 @@ def test_text_being_typed_survives_live_updates(pages, server):
     host.locator("[data-practice-item=operational-investment]").click()
     expect(host.locator("details[data-keep-open]")).to_have_attribute("open", "")
     expect(host.locator("[data-override-note]")).to_have_value("one region only")
+
+
+def test_creating_a_session_stays_on_the_address_the_facilitator_uses(pages, tmp_path):
+    # phones reach the server by its public address; the facilitator browses another one
+    from ..live import free_port, start
+
+    port = free_port()
+    server = start(tmp_path, "gevent", None, "--public-url", f"http://localhost:{port}", port=port)
+    try:
+        page = pages.open(f"http://127.0.0.1:{port}/new")
+        page.get_by_label("Title").fill("Origins")
+        page.locator("[data-organization]").fill("Origin Org")
+        page.locator("[data-action=create]").click()
+        page.locator("[data-action=continue-to-session]").click()
+        expect(page.locator("[data-join-card]")).to_be_visible()
+        assert page.url.startswith(f"http://127.0.0.1:{port}/host/")
+        assert page.locator("[data-join-dialog] a").first.get_attribute("href").startswith(f"http://localhost:{port}/join/")
+        # the organisation key is in this origin's storage: the organisation page opens with it
+        page.goto(f"http://127.0.0.1:{port}/org/Origin%20Org")
+        expect(page.locator("[data-page=organization]")).to_contain_text("Origins")
+    finally:
+        server.stop()
