@@ -59,6 +59,8 @@ class Workshops:
         # runs CPU-heavy pure work (a PDF) off the event loop; serve.py provides it for gevent and
         # eventlet (a native thread), plain calls are right for threading mode and the CLI
         self.offload = offload or (lambda work: work())
+        # a closed session never changes: its benchmark point is computed once per threshold
+        self._benchmark_points: dict[tuple[str, int, str], benchmarking.BenchmarkPoint] = {}
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -363,15 +365,26 @@ class Workshops:
         assessment = results.assessment
         threshold = assessment.settings.placement_threshold
         subject = benchmarking.benchmark_point(assessment.framework, progress.practice_levels(results), threshold)
-        peers = []
-        for row in self.store.sessions(status=rules.CLOSED, framework_id=assessment.framework.id):
-            if row["code"] == code:
-                continue
-            peer = self.results(row["code"])
-            peers.append(
-                benchmarking.benchmark_point(peer.assessment.framework, progress.practice_levels(peer), threshold)
-            )
+        peers = [
+            self._peer_point(row["code"], threshold)
+            for row in self.store.sessions(status=rules.CLOSED, framework_id=assessment.framework.id)
+            if row["code"] != code
+        ]
         return benchmarking.benchmark(assessment.framework, subject, peers, threshold)
+
+    def _peer_point(self, code: str, threshold: str) -> benchmarking.BenchmarkPoint:
+        """A closed session's benchmark point, computed once; the analysis runs off the event loop
+        (and outside the results cache, which serves the sessions being run)."""
+        assessment = self.store.load(code)
+        key = (code, assessment.version, threshold)
+        point = self._benchmark_points.get(key)
+        if point is None:
+            counts = self.store.level_counts(code)  # reads the store: on the event loop
+            point = self.offload(lambda: benchmarking.benchmark_point(
+                assessment.framework, progress.practice_levels(build_results(assessment, counts)), threshold
+            ))
+            self._benchmark_points[key] = point
+        return point
 
     def check_reader(self, code: str, token: str | None) -> Assessment:
         """The facilitator token, or the key of the session's organisation, may read its summary."""

@@ -28,7 +28,7 @@ framework.stages.forEach((stage) => stage.practices.forEach((practice) => {
 }));
 let timerHandle = null;
 let timerDeadline = null;
-let benchmark = null; // {version, data} fetched when the placement tab is shown
+let benchmark = null; // {status, data}: fetched when the placement tab is first shown, again at close
 
 // --- credentials -------------------------------------------------------------------------------
 function takeToken() {
@@ -530,12 +530,13 @@ function placementPanel() {
 }
 
 function benchmarkBlock() {
-  if (!benchmark || benchmark.version !== state.version) {
-    benchmark = { version: state.version, data: null };
+  if (!benchmark || benchmark.status !== state.status) {
+    const asked = { status: state.status, data: null };
+    benchmark = asked;
     fetch(`/api/sessions/${code}/benchmark`, { headers: { Authorization: `Bearer ${token}` } })
       .then((response) => (response.ok ? response.json() : null))
       .then((data) => {
-        if (!data || benchmark.version !== state.version) return;
+        if (!data || benchmark !== asked) return;
         benchmark.data = data;
         if (tab === "placement") render();
       })
