@@ -185,12 +185,14 @@ def analyse(counts: Iterable[int], abstaining: int = 0, settings: Settings = Set
 
 
 def is_polarised(counts: tuple[int, ...], peak_share: float) -> bool:
-    """Two camps: two levels that are not neighbours each hold at least ``peak_share`` of the
-    votes, and every level between them holds fewer votes than either camp.
+    """Two camps with a valley between them: two levels that are not neighbours each hold at least
+    ``peak_share`` of the votes, and some level between them holds at most half as many votes as
+    the smaller camp.
 
-    An empty level between the camps (a gap) is the clearest case; a shallower dip counts too,
-    since two separate peaks are what "bimodal" means. A far minority smaller than ``peak_share``
-    is not a camp: it keeps the group from ``agreed`` (see ``is_agreed``) but is not polarisation.
+    An empty level between the camps (a gap) is the clearest case. A shallow dip is not a valley:
+    10, 9, 10, 0 is a spread across three neighbouring levels (split), not two camps. A far
+    minority smaller than ``peak_share`` is not a camp: it keeps the group from ``agreed`` (see
+    ``is_agreed``) but is not polarisation.
     """
     total = sum(counts)
     if not total:
@@ -198,9 +200,7 @@ def is_polarised(counts: tuple[int, ...], peak_share: float) -> bool:
     for low in range(len(counts)):
         for high in range(low + 2, len(counts)):
             smaller = min(counts[low], counts[high])
-            if smaller / total >= peak_share and all(
-                between < smaller for between in counts[low + 1 : high]
-            ):
+            if smaller / total >= peak_share and min(counts[low + 1 : high]) * 2 <= smaller:
                 return True
     return False
 
