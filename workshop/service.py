@@ -18,7 +18,7 @@ from .core.errors import BadRequest, Forbidden, Internal, NotFound, NotOpen, Not
 from .core.frameworks import Framework, get_framework
 from .core.organizations import Organization
 from .core.report import Report, build_report
-from .core.results import SessionResults, build_results
+from .core.results import SessionResults, build_results, with_open_votes
 from .store import Created, Deleted, Participant, StaleState, Store, now_iso
 
 
@@ -55,7 +55,7 @@ class Workshops:
     ):
         self.store = store
         self.frameworks = dict(frameworks)
-        self._results: OrderedDict[str, tuple[tuple[int, int], SessionResults]] = OrderedDict()
+        self._results: OrderedDict[str, tuple[int, SessionResults]] = OrderedDict()
         # runs CPU-heavy pure work (a PDF) off the event loop; serve.py provides it for gevent and
         # eventlet (a native thread), plain calls are right for threading mode and the CLI
         self.offload = offload or (lambda work: work())
@@ -71,9 +71,10 @@ class Workshops:
         return self.store.load(code)
 
     def results(self, code: str) -> SessionResults:
-        """Derived results; recomputed only when the state or the number of votes changed."""
+        """Derived results, recomputed only when the session's version changes: votes land only
+        in open rounds, whose analysis nobody sees (see ``live_results`` for their counts)."""
         assessment = self.store.load(code)
-        key = (assessment.version, self.store.total_votes(code))
+        key = assessment.version
         cached = self._results.get(code)
         if cached and cached[0] == key:
             self._results.move_to_end(code)
@@ -84,6 +85,11 @@ class Workshops:
         while len(self._results) > RESULTS_CACHE_SIZE:
             self._results.popitem(last=False)
         return results
+
+    def live_results(self, code: str) -> SessionResults:
+        """The results with the current number of votes in each open round (for the facilitator,
+        the projector and the summaries; phones never see those counts)."""
+        return with_open_votes(self.results(code), self.store.open_vote_counts(code))
 
     def live(self, code: str) -> snapshots.Live:
         extras = self.store.extras(code)
@@ -106,11 +112,12 @@ class Workshops:
             snapshots.FACILITATOR: snapshots.facilitator_state,
             snapshots.PRESENTER: snapshots.presenter_state,
         }[role]
-        return builder(self.results(code), self.live(code))
+        results = self.results(code) if role == snapshots.PARTICIPANT else self.live_results(code)
+        return builder(results, self.live(code))
 
     def states(self, code: str) -> dict[str, dict]:
         """The three snapshots at once, sharing one derivation."""
-        results = self.results(code)
+        results = self.live_results(code)
         live = self.live(code)
         return {
             snapshots.PARTICIPANT: snapshots.participant_state(results, live),
@@ -291,7 +298,7 @@ class Workshops:
 
     def summary(self, code: str) -> dict:
         """The facilitator's summary over HTTP: status, counts per practice and round, analysis."""
-        results = self.results(code)
+        results = self.live_results(code)
         state = snapshots.facilitator_state(results, self.live(code))
         practices = []
         for view, detail in zip(results.practices, state["practices"]):
@@ -342,7 +349,7 @@ class Workshops:
 
     def report(self, code: str, *, generated_at: str | None = None, with_benchmark: bool = True) -> Report:
         """The session summary every export renders, from the stored facts."""
-        results = self.results(code)
+        results = self.live_results(code)
         return build_report(
             results,
             participants=self.store.participant_count(code),

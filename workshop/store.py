@@ -691,8 +691,16 @@ class Store:
         ]
         if not open_rounds:
             return {}
-        counts = self.vote_counts(code)
-        return {practice_id: counts.get((practice_id, number), 0) for practice_id, number in open_rounds}
+        # only the open rounds, through the primary key: a tally's cost does not grow with the
+        # votes of rounds already revealed
+        pairs = ", ".join("(?, ?)" for _ in open_rounds)
+        rows = self._query(
+            f"SELECT practice_id, count(*) FROM votes WHERE assessment_id = ? "
+            f"AND (practice_id, round) IN (VALUES {pairs}) GROUP BY practice_id, round",
+            [self.assessment_id(code), *(value for pair in open_rounds for value in pair)],
+        )
+        counts = dict(rows)
+        return {practice_id: counts.get(practice_id, 0) for practice_id, _ in open_rounds}
 
     def level_counts(self, code: str) -> dict[tuple[str, int, str | None, str], int]:
         """Votes per (practice, round, segment, level): all the analysis needs."""

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from workshop.core import analysis
 from workshop.core import assessment as rules
 from workshop.core.assessment import Assessment, Settings
-from workshop.core.frameworks import framework_from_dict
+from workshop.core.frameworks import BUILTIN_DIRECTORY, framework_from_dict, load_frameworks
 from workshop.core.results import build_results
 
 LEVELS = ("missing", "ad_hoc", "repeatable", "systematic")
@@ -311,3 +311,18 @@ def test_no_hidden_group_can_be_derived_by_subtraction(sizes, minimum):
 def test_results_of_an_unknown_practice_raise():
     with pytest.raises(KeyError):
         build_results(assessment(), {}).practice("nope")
+
+
+def test_open_rounds_get_fresh_vote_counts_without_a_new_analysis():
+    from workshop.core.results import with_open_votes
+
+    framework = load_frameworks([BUILTIN_DIRECTORY])["three-levels"]
+    first, second = framework.practices[0].id, framework.practices[1].id
+    state = Assessment(code="ABCDEF", title="t", organization=None, framework=framework)
+    state = rules.reveal(rules.open_practice(state, first).assessment, first).assessment
+    state = rules.open_practice(state, second).assessment
+    results = build_results(state, {(first, 1, None, "repeatable"): 3, (second, 1, None, "missing"): 1})
+    fresh = with_open_votes(results, {second: 7})
+    assert fresh.practice(second).latest.votes == 7 and fresh.practice(second).result is None
+    assert fresh.practice(first) == results.practice(first)  # revealed rounds are untouched
+    assert results.practice(second).latest.votes == 1  # the cached results are not changed

@@ -8,7 +8,7 @@ placement. Before a reveal only the number of votes exists here, so nothing can 
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import analysis, scale
 from .assessment import OPEN, PENDING, REVEALED, Assessment, Decision
@@ -147,6 +147,22 @@ def _segment_results(
     # that answered would tell who is behind a small whole-group count.
     hidden = tuple(name for name in settings.segments if name not in shown)
     return results, hidden
+
+
+def with_open_votes(results: SessionResults, votes: Mapping[str, int]) -> SessionResults:
+    """The same results with fresh vote counts for the rounds still open.
+
+    Votes only ever land in open rounds, so everything analysed (revealed rounds) stays valid for
+    a session's version; only these counts move, and laying them over is cheap.
+    """
+    views = []
+    for view in results.practices:
+        latest = view.latest
+        if latest is not None and not latest.revealed and view.practice.id in votes:
+            latest = replace(latest, votes=votes[view.practice.id])
+            view = replace(view, rounds=view.rounds[:-1] + (latest,))
+        views.append(view)
+    return replace(results, practices=tuple(views))
 
 
 def build_results(assessment: Assessment, level_counts: LevelCounts) -> SessionResults:
