@@ -6,6 +6,7 @@ or eventlet before Flask and the app are imported.
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -95,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     options = parser.parse_args(argv)
+    if options.command != "serve" and hasattr(signal, "SIGPIPE"):
+        # `workshop sessions | head` ends quietly, like other command-line tools
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     handler = {
         "serve": cmd_serve,
         "check-frameworks": cmd_check_frameworks,
@@ -141,27 +145,38 @@ def cmd_serve(options) -> int:
 
 
 def cmd_check_frameworks(options) -> int:
+    """Validate every framework file named (or every file of a directory) and report them all."""
     from .core.errors import FrameworkError
-    from .core.frameworks import BUILTIN_DIRECTORY, load_framework_file, load_frameworks
+    from .core.frameworks import BUILTIN_DIRECTORY, load_framework_file
 
-    try:
-        if not options.paths:
-            frameworks = list(load_frameworks([BUILTIN_DIRECTORY]).values())
+    files: list[Path] = []
+    problems = 0
+    for raw in options.paths or [str(BUILTIN_DIRECTORY)]:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.toml")))
+        elif path.is_file():
+            files.append(path)
         else:
-            frameworks = []
-            for raw in options.paths:
-                path = Path(raw)
-                if path.is_dir():
-                    frameworks.extend(load_frameworks([path]).values())
-                else:
-                    frameworks.append(load_framework_file(path))
-    except FrameworkError as error:
-        print(f"invalid: {error}", file=sys.stderr)
-        return 1
-    for framework in frameworks:
+            print(f"invalid: {path}: does not exist", file=sys.stderr)
+            problems += 1
+    defined: dict[str, Path] = {}
+    for path in files:
+        try:
+            framework = load_framework_file(path)
+        except FrameworkError as error:
+            print(f"invalid: {error}", file=sys.stderr)
+            problems += 1
+            continue
+        if framework.id in defined:
+            print(f"invalid: {path}: id: {framework.id!r} is already defined in {defined[framework.id]}",
+                  file=sys.stderr)
+            problems += 1
+            continue
+        defined[framework.id] = path
         stages = ", ".join(f"{stage.name} ({len(stage.practices)})" for stage in framework.stages)
         print(f"ok  {framework.id}: {framework.name}; {len(framework.practices)} practices; {stages}")
-    return 0
+    return 1 if problems else 0
 
 
 # --- the archive: export, list, back up, restore, delete ------------------------------------------

@@ -151,6 +151,9 @@ class Realtime:
     # --- participants -------------------------------------------------------------------------------
 
     def on_join(self, identity, command: protocol.Join):
+        if identity is not None and identity.participant is not None and command.participant_token is None:
+            # one connection is one phone: it cannot mint participant after participant
+            raise Forbidden("this connection has joined already; resume with your participant token")
         joined = self.service.join(command)
         self.bind(Identity(snapshots.PARTICIPANT, command.code, joined.participant))
         self.service.store.connect(request.sid, joined.participant)

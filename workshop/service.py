@@ -243,6 +243,7 @@ class Workshops:
 
     def set_spotlight(self, code: str, practice_id: str | None, show_reasons: bool) -> None:
         assessment = self.store.load(code)
+        rules.ensure_running(assessment)
         spotlight = None
         if practice_id is not None:
             assessment.framework.practice(practice_id)

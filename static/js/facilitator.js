@@ -218,7 +218,7 @@ function headerCard() {
         h("label", { class: "row", style: "margin:0;font-weight:500" },
           h("input", { type: "checkbox", "data-action": "auto-reveal", checked: state.settings.auto_reveal || null,
             onchange: (event) => act(EVENTS.SETTINGS, { auto_reveal: event.target.checked }) }),
-          "Reveal when everyone present has voted"),
+          "Reveal when everyone present has voted (paced)"),
         timerControls(),
         h("span", { style: "flex:1" }),
         h("button", { type: "button", class: "danger", "data-action": "close", onclick: confirmClose }, "Close session…")));

@@ -24,6 +24,7 @@ let overview = false;
 const voteStatus = {}; // practice -> {kind, text}
 const reasonDrafts = {}; // "practice:round" -> the "why?" text typed and not yet sent
 const sending = new Set();
+const retries = {}; // practice -> failed attempts in a row, for the back-off
 const practiceIndex = {};
 let lastRendered = null;
 if (framework) {
@@ -418,6 +419,7 @@ async function send(id) {
   const same = current && current.level === item.level && current.note === item.note && current.round === item.round;
   if (ack.ok) {
     myVotes[id] = { round: ack.round, level: ack.level, note: ack.note };
+    delete retries[id];
     const draftKey = `${id}:${ack.round}`;
     if ((reasonDrafts[draftKey] || "").trim() === (ack.note || "")) delete reasonDrafts[draftKey];
     if (same) {
@@ -427,9 +429,11 @@ async function send(id) {
     } else {
       send(id);
     }
-  } else if (ack.error === "timeout" || ack.error === "offline") {
+  } else if (ack.error === "timeout" || ack.error === "offline" || ack.error === "internal") {
+    // the server may be restarting or briefly busy: the answer waits and goes again
+    const attempt = (retries[id] = (retries[id] || 0) + 1);
     setVoteStatus(id, "failed", "Not saved yet: retrying…");
-    window.setTimeout(() => send(id), 2500);
+    window.setTimeout(() => send(id), Math.min(15000, 1500 * attempt));
   } else {
     delete pending[id];
     writeStorage(STORAGE.pending(code), pending);

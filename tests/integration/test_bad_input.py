@@ -217,3 +217,18 @@ def test_the_summary_needs_the_facilitator_token(client, new_session):
     assert wrong.status_code == 403 and wrong.json["error"] == "forbidden"
     assert client.get("/api/sessions/ZZZZZZ/summary", headers={"Authorization": "Bearer " + "x" * 32}).status_code == 404
     assert client.get("/api/sessions/not-a-code/summary").json["error"] == "bad_request"
+
+
+def test_one_connection_cannot_mint_participant_after_participant(new_session, join_participant, service):
+    session = new_session()
+    phone = join_participant(session)
+    assert_error(phone.emit("join", {"code": session["code"]}), "forbidden")
+    assert service.store.participant_count(session["code"]) == 1
+    again = phone.emit("join", {"code": session["code"], "participant_token": phone.token})
+    assert again["ok"] and again["resumed"]
+
+
+def test_the_spotlight_is_refused_once_the_session_is_closed(room):
+    session, host, phone = room
+    host.emit("close", {})
+    assert_error(host.emit("spotlight", {"practice": "repair-identify", "show_reasons": True}), "closed")

@@ -257,3 +257,18 @@ def test_the_server_refuses_to_start_when_its_message_queue_does_not_answer(tmp_
                    "--message-queue", f"redis://127.0.0.1:{free_port()}/0"])
     assert status == 1
     assert "does not answer" in capsys.readouterr().err
+
+
+def test_check_frameworks_reports_every_broken_file(tmp_path, capsys):
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    (folder / "a-good.toml").write_text(CUSTOM, encoding="utf-8")
+    (folder / "b-broken.toml").write_text("id = [", encoding="utf-8")
+    (folder / "c-clash.toml").write_text(CUSTOM, encoding="utf-8")
+    (folder / "d-empty.toml").write_text(CUSTOM.replace('text = "We listen to customers."', 'text = ""'), encoding="utf-8")
+    assert main(["check-frameworks", str(folder)]) == 1
+    output = capsys.readouterr()
+    assert "ok  our-own" in output.out
+    for name in ("b-broken.toml", "c-clash.toml", "d-empty.toml"):
+        assert name in output.err
+    assert main(["check-frameworks"]) == 0  # the shipped ones
