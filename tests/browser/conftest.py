@@ -89,9 +89,15 @@ class Pages:
         self.contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{url}: {error}"))
-        page.on("console", lambda message: message.type == "error" and self.errors.append(f"{url}: {message.text}"))
+        page.on("console", lambda message: message.type == "error" and not self.expected(message.text)
+                and self.errors.append(f"{url}: {message.text}"))
         page.goto(url)
         return page
+
+    @staticmethod
+    def expected(text: str) -> bool:
+        """Network errors Chromium logs while a test has taken a phone offline on purpose."""
+        return "ERR_INTERNET_DISCONNECTED" in text
 
     def close(self):
         for context in self.contexts:

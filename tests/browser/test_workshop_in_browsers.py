@@ -175,6 +175,7 @@ def test_an_offline_vote_is_sent_once_when_the_phone_is_back_and_a_reload_resume
     expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
 
     host.locator("[data-action=reveal]").click()
+    expect(phone.locator("[data-view=result]")).to_be_visible()  # the reveal has landed
     summary = api(server, "GET", f"/api/sessions/{session['code']}/summary", token=session["facilitator_token"])
     row = summary["practices"][0]
     assert row["rounds"][0]["votes"] == 1
@@ -187,6 +188,7 @@ def test_a_vote_made_before_a_reload_is_not_lost(pages, server):
     phone = pages.open(session["join_url"], device="Pixel 7")
     phone.locator("[data-action=join]").click()
     host.locator("[data-action=open]").click()
+    expect(phone.locator("[data-view=vote]")).to_be_visible()  # the phone saw the practice open
     phone.context.set_offline(True)
     expect(phone.locator("[data-status]")).to_have_attribute("data-connection", re.compile("offline|connecting"))
     phone.locator("[data-vote=systematic]").click()
