@@ -2,6 +2,7 @@
 // votes live, see where the group agrees and disagrees, and the placement at the end.
 import { Connection, showStatus } from "./connection.js";
 import { distributionChart, heatMap, ladder, labelBadge, latestResult, levelChip, profileChart } from "./charts.js";
+import { Countdown } from "./countdown.js";
 import { FORMATS, downloadSummary } from "./downloads.js";
 import { ALL, EVENTS, LEVELS, LEVEL_LABELS, STORAGE } from "./protocol.js";
 import { $, announce, bootstrap, decimal, h, percent, readStorage, rememberSession, replace, writeStorage } from "./dom.js";
@@ -26,8 +27,7 @@ framework.stages.forEach((stage) => stage.practices.forEach((practice) => {
   order.push(practice.id);
   info[practice.id] = { practice, stage, position: order.length };
 }));
-let timerHandle = null;
-let timerDeadline = null;
+const countdown = new Countdown();
 let benchmark = null; // {status, data}: fetched when the placement tab is first shown, again at close
 
 // --- credentials -------------------------------------------------------------------------------
@@ -108,8 +108,8 @@ function receiveState(next) {
   state = next;
   tally = null;
   if (!selected || !info[selected]) selected = state.current || firstUseful();
-  syncTimer();
   render();
+  countdown.sync(state.timer);
 }
 
 function receiveTally(next) {
@@ -624,27 +624,6 @@ $("[data-action=copy-facilitator-link]").addEventListener("click", async () => {
     status.textContent = ` ${link}`;
   }
 });
-
-// --- timer -----------------------------------------------------------------------------------------
-function syncTimer() {
-  timerDeadline = state.timer ? Date.now() + state.timer.remaining * 1000 : null;
-  window.clearInterval(timerHandle);
-  if (timerDeadline) timerHandle = window.setInterval(paintTimer, 250);
-  window.setTimeout(paintTimer, 0);
-}
-
-function paintTimer() {
-  const element = $("[data-timer]");
-  if (!element) return;
-  if (!timerDeadline) {
-    element.textContent = "";
-    return;
-  }
-  const left = Math.max(0, Math.ceil((timerDeadline - Date.now()) / 1000));
-  element.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
-  element.dataset.urgent = String(left <= 10);
-  if (left === 0) window.clearInterval(timerHandle);
-}
 
 // --- keyboard --------------------------------------------------------------------------------------
 document.addEventListener("keydown", (event) => {

@@ -2,6 +2,7 @@
 // number of votes; after a reveal the distribution and its label; at the end the placement ladder,
 // the practices-by-levels heat map and the stage profile.
 import { Connection, showStatus } from "./connection.js";
+import { Countdown } from "./countdown.js";
 import { distributionChart, heatMap, ladder, labelBadge, latestResult, levelChip, profileChart } from "./charts.js";
 import { EVENTS, LEVEL_LABELS, STORAGE } from "./protocol.js";
 import { $, announce, bootstrap, h, readStorage, replace, writeStorage } from "./dom.js";
@@ -22,8 +23,7 @@ framework.stages.forEach((item) => item.practices.forEach((practice) => {
   position += 1;
   info[practice.id] = { practice, stage: item, position };
 }));
-let timerDeadline = null;
-let timerHandle = null;
+const countdown = new Countdown(" left");
 
 const match = window.location.hash.match(/key=([A-Za-z0-9_-]+)/);
 if (match) {
@@ -65,11 +65,8 @@ function receive(next) {
   tally = null;
   $("[data-title]").textContent = state.title;
   $("[data-people]").textContent = String(state.participants.present);
-  timerDeadline = state.timer ? Date.now() + state.timer.remaining * 1000 : null;
-  window.clearInterval(timerHandle);
-  if (timerDeadline) timerHandle = window.setInterval(paintTimer, 250);
   render();
-  paintTimer();
+  countdown.sync(state.timer);
   if (before && state.current) {
     const old = before.practices.find((item) => item.id === state.current);
     const now = detail(state.current);
@@ -162,14 +159,3 @@ function finalView() {
     heatMap(framework, state.practices, Object.fromEntries(Object.entries(info).map(([id, item]) => [id, item.position]))));
 }
 
-function paintTimer() {
-  const element = $("[data-timer]");
-  if (!element) return;
-  if (!timerDeadline) {
-    element.textContent = "";
-    return;
-  }
-  const left = Math.max(0, Math.ceil((timerDeadline - Date.now()) / 1000));
-  element.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left`;
-  element.dataset.urgent = String(left <= 10);
-}

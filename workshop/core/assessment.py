@@ -215,17 +215,23 @@ def reveal(assessment: Assessment, target: str) -> Change:
     return Change(_with(assessment, rounds=rounds), revealed=tuple(revealed))
 
 
-def revote(assessment: Assessment, practice_id: str) -> Change:
-    """Start a new round on a revealed practice; earlier rounds are kept."""
-    ensure_running(assessment)
-    if practice_id == ALL:
-        raise BadRequest("revote takes one practice id, not '*'")
-    assessment.framework.practice(practice_id)
+def _revealed_round(assessment: Assessment, practice_id: str) -> Round:
+    """The latest round of a practice, which must be revealed (for a re-vote or a consolidation)."""
+    assessment.framework.practice(practice_id)  # raises NotFound
     latest = assessment.rounds.get(practice_id)
     if latest is None:
         raise NotOpen(f"{practice_id!r} has not been opened yet")
     if not latest.revealed:
         raise NotRevealed(f"round {latest.number} of {practice_id!r} is still open; reveal it first")
+    return latest
+
+
+def revote(assessment: Assessment, practice_id: str) -> Change:
+    """Start a new round on a revealed practice; earlier rounds are kept."""
+    ensure_running(assessment)
+    if practice_id == ALL:
+        raise BadRequest("revote takes one practice id, not '*'")
+    latest = _revealed_round(assessment, practice_id)
     rounds = dict(assessment.rounds)
     rounds[practice_id] = Round(practice_id, latest.number + 1, revealed=False)
     return Change(
@@ -251,12 +257,7 @@ def consolidate(
     ensure_running(assessment)
     if practice_id == ALL:
         raise BadRequest("consolidate takes one practice id, not '*'")
-    assessment.framework.practice(practice_id)
-    latest = assessment.rounds.get(practice_id)
-    if latest is None:
-        raise NotOpen(f"{practice_id!r} has not been opened yet")
-    if not latest.revealed:
-        raise NotRevealed(f"round {latest.number} of {practice_id!r} is still open; reveal it first")
+    latest = _revealed_round(assessment, practice_id)
     chosen = scale.level(level).value if level is not None else computed_level
     if chosen is None:
         raise BadRequest(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from . import scale
 from .analysis import LABEL_MEANING
-from .frameworks import Framework
+from .frameworks import Framework, framework_to_dict
 from .results import PracticeView, RoundView, SessionResults
 
 PARTICIPANT = "participant"
@@ -31,27 +31,15 @@ class Live:
 
 
 def framework_view(framework: Framework) -> dict:
-    """The framework's texts, sent once to each client."""
-    return {
-        "id": framework.id,
-        "name": framework.name,
-        "summary": framework.summary,
-        "notes": framework.notes,
-        "reference": {key: value for key, value in vars(framework.reference).items() if value},
-        "stages": [
-            {
-                "id": stage.id,
-                "name": stage.name,
-                "description": stage.description,
-                "key_obstacle": stage.key_obstacle,
-                "practices": [
-                    {"id": p.id, "text": p.text, "source": p.source} for p in stage.practices
-                ],
-            }
-            for stage in framework.stages
-        ],
-        "scale": scale.scale_as_dict(),
-    }
+    """The framework's texts and the rating scale, as the pages and the API show them: the stored
+    form of the framework, with every optional field present (null when absent)."""
+    view = framework_to_dict(framework)
+    del view["format"]
+    view["notes"] = framework.notes
+    for stage, data in zip(framework.stages, view["stages"]):
+        data["key_obstacle"] = stage.key_obstacle
+    view["scale"] = scale.scale_as_dict()
+    return view
 
 
 def _header(results: SessionResults, role: str, live: Live) -> dict:
@@ -139,21 +127,11 @@ def practice_detail(view: PracticeView, *, with_notes: bool = True) -> dict:
 def facilitator_state(results: SessionResults, live: Live = Live()) -> dict:
     """Everything about the session, but still only vote counts for unrevealed rounds."""
     assessment = results.assessment
-    state = _header(results, FACILITATOR, live)
+    state = _room(results, FACILITATOR, live, with_notes=True)
     state.update(
         settings=assessment.settings.as_dict(),
         notes=assessment.notes,
-        participants={"joined": live.joined, "present": live.present},
-        practices=[practice_detail(view) for view in results.practices],
-        queue=list(results.queue),
         alpha=None if results.alpha is None else round(results.alpha, 4),
-        placement=results.placement.as_dict(),
-        progress={
-            "revealed": results.revealed_count,
-            "consolidated": results.consolidated_count,
-            "total": len(results.practices),
-        },
-        spotlight=live.spotlight,
         previous_code=live.previous_code,
     )
     return state
@@ -161,10 +139,15 @@ def facilitator_state(results: SessionResults, live: Live = Live()) -> dict:
 
 def presenter_state(results: SessionResults, live: Live = Live()) -> dict:
     """The projector: the facilitator's view without settings, session notes or decision notes."""
-    state = _header(results, PRESENTER, live)
+    return _room(results, PRESENTER, live, with_notes=False)
+
+
+def _room(results: SessionResults, role: str, live: Live, *, with_notes: bool) -> dict:
+    """What facilitator and projector both see: people, every practice, queue, placement."""
+    state = _header(results, role, live)
     state.update(
         participants={"joined": live.joined, "present": live.present},
-        practices=[practice_detail(view, with_notes=False) for view in results.practices],
+        practices=[practice_detail(view, with_notes=with_notes) for view in results.practices],
         queue=list(results.queue),
         placement=results.placement.as_dict(),
         progress={
