@@ -674,15 +674,6 @@ class Store:
         )
         return [VoteRecord(*row) for row in rows]
 
-    def vote_counts(self, code: str) -> dict[tuple[str, int], int]:
-        """Number of votes per (practice, round): the only figure shown before a reveal."""
-        rows = self._query(
-            "SELECT practice_id, round, count(*) FROM votes WHERE assessment_id = ? "
-            "GROUP BY practice_id, round",
-            [self.assessment_id(code)],
-        )
-        return {(practice_id, number): count for practice_id, number, count in rows}
-
     def open_vote_counts(self, code: str) -> dict[str, int]:
         """Votes in the latest round of every practice whose latest round is open."""
         assessment = self.load(code)
@@ -720,21 +711,6 @@ class Store:
             [self.assessment_id(code), practice_id, round_number],
         )
         return [{"level": level, "note": note} for level, note in rows]
-
-    def vote_matrix(self, code: str) -> list[tuple[int, str, int, str]]:
-        """Every vote as (participant, practice, round, level): for exports and backups."""
-        return self._query(
-            "SELECT participant_id, practice_id, round, level FROM votes WHERE assessment_id = ? "
-            "ORDER BY participant_id, practice_id, round",
-            [self.assessment_id(code)],
-        )
-
-    def total_votes(self, code: str | None = None) -> int:
-        if code is None:
-            return self._query("SELECT count(*) FROM votes")[0][0]
-        return self._query(
-            "SELECT count(*) FROM votes WHERE assessment_id = ?", [self.assessment_id(code)]
-        )[0][0]
 
     # --- presence ---------------------------------------------------------------------------------
 

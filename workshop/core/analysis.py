@@ -139,12 +139,6 @@ def _value(rank: int | None) -> str | None:
     return None if rank is None else scale.level_at(rank).value
 
 
-def counts_from_levels(levels: Mapping[str, int]) -> tuple[tuple[int, ...], int]:
-    """Split a {wire value: count} mapping into level counts and the number of abstentions."""
-    counts = tuple(int(levels.get(level.value, 0)) for level in scale.LEVELS)
-    return counts, int(levels.get(scale.UNKNOWN, 0))
-
-
 def analyse(counts: Iterable[int], abstaining: int = 0, settings: Settings = Settings()) -> RoundResult:
     """Every figure and the label for one round, from the counts at the four levels."""
     counts = tuple(int(count) for count in counts)

@@ -133,9 +133,6 @@ class Assessment:
             return None
         return decision
 
-    def open_practice_ids(self) -> list[str]:
-        return [p.id for p in self.framework.practices if self.practice_status(p.id) == OPEN]
-
 
 # --- the facts the rules produce --------------------------------------------------------------
 
