@@ -1,24 +1,45 @@
-"""Shared fixtures: an app on a fresh database, its HTTP client, and Socket.IO clients by role."""
+"""Shared fixtures: an app on a fresh database with a clock tests can move, its HTTP client, and
+Socket.IO clients by role whose acks are checked."""
+
+import time
 
 import pytest
 
 from workshop import create_app
-from workshop.extensions import socketio
+
+
+class Clock:
+    """A clock that stands still until a test moves it (epoch seconds)."""
+
+    def __init__(self, start: float | None = None):
+        self.time = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        return self.time
+
+    def advance(self, seconds: float) -> None:
+        self.time += seconds
 
 
 @pytest.fixture
-def app(tmp_path):
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def app(tmp_path, clock):
     app = create_app(
         {
             "TESTING": True,
             "DATABASE": str(tmp_path / "workshop.db"),
             "BACKGROUND_TICKER": False,  # tests call realtime.tick() when they need a tally
             "PUBLIC_URL": "http://workshop.test",
+            "CLOCK": clock,
         }
     )
     yield app
     app.extensions["workshop.realtime"].stop()
-    app.extensions["workshop.service"].store.close()
+    app.extensions["workshop.service"].close()
 
 
 @pytest.fixture
@@ -36,15 +57,32 @@ def service(app):
     return app.extensions["workshop.service"]
 
 
+@pytest.fixture
+def store(service):
+    return service.store
+
+
 class SocketClient:
-    """A Socket.IO test client that returns acks and collects server events by name."""
+    """A Socket.IO test client that checks every ack and collects server events by name.
+
+    ``emit`` asserts that the server accepted the event, unless the test says which error it
+    expects (``expect="not_open"``): a test never ignores what the server answered.
+    """
 
     def __init__(self, app, client):
-        self.io = socketio.test_client(app, flask_test_client=client)
+        self.io = app.extensions["socketio"].test_client(app, flask_test_client=client)
         self._received = []
 
-    def emit(self, event, *args):
-        return self.io.emit(event, *args, callback=True)
+    def emit(self, event, *args, expect: str | None = None):
+        ack = self.io.emit(event, *args, callback=True)
+        assert isinstance(ack, dict), f"{event}: no ack, got {ack!r}"
+        if expect is None:
+            assert ack.get("ok") is True, f"{event} {args}: {ack}"
+        else:
+            assert ack.get("ok") is False and ack.get("error") == expect, f"{event} {args}: expected {expect}, got {ack}"
+            assert set(ack) == {"ok", "error", "message"} and ack["message"], ack
+            assert "Traceback" not in ack["message"], ack
+        return ack
 
     def events(self, name):
         self._received.extend(self.io.get_received())
@@ -61,6 +99,21 @@ class SocketClient:
     def disconnect(self):
         if self.io.is_connected():
             self.io.disconnect()
+
+
+@pytest.fixture
+def cli():
+    """Run the ``workshop`` command line in-process (Click's CliRunner); returns its Result."""
+    from click.testing import CliRunner
+
+    from workshop.cli import cli as command
+
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(command, [str(arg) for arg in args], input=input, catch_exceptions=False)
+
+    return run
 
 
 @pytest.fixture
@@ -96,9 +149,7 @@ def facilitator(connect):
 
     def _facilitator(session):
         socket = connect()
-        ack = socket.emit("host", {"code": session["code"], "facilitator_token": session["facilitator_token"]})
-        assert ack["ok"], ack
-        socket.host_ack = ack
+        socket.host_ack = socket.emit("host", {"code": session["code"], "facilitator_token": session["facilitator_token"]})
         return socket
 
     return _facilitator
@@ -112,7 +163,6 @@ def join_participant(connect):
         code = session_or_code if isinstance(session_or_code, str) else session_or_code["code"]
         socket = connect()
         ack = socket.emit("join", {"code": code, **fields})
-        assert ack["ok"], ack
         socket.join_ack = ack
         socket.token = ack["participant_token"]
         return socket

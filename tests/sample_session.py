@@ -7,7 +7,7 @@ Markdown, HTML and a spreadsheet formula in them, practices never opened, and fa
 
 from workshop.core import assessment as rules
 from workshop.core.assessment import Assessment, Settings
-from workshop.core.frameworks import BUILTIN_DIRECTORY, load_frameworks
+from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 from workshop.core.report import build_report
 from workshop.core.results import build_results
 

@@ -1,19 +1,14 @@
 """The Flask application factory."""
 
-import logging
+import time
 from pathlib import Path
 
-from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask
 
-from .core.frameworks import BUILTIN_DIRECTORY, load_frameworks
-from .extensions import socketio
-from .jsonapi import http_error_body
-from .realtime import Realtime
+from . import web
+from .frameworks import BUILTIN_DIRECTORY, load_frameworks
 from .service import Workshops
-from .store import Store
-
-log = logging.getLogger(__name__)
+from .store import open_store
 
 PACKAGE = Path(__file__).resolve().parent
 DEFAULTS = {
@@ -30,6 +25,8 @@ DEFAULTS = {
     "BACKGROUND_TICKER": True,
     "MAX_PAYLOAD_BYTES": 64 * 1024,
     "MAX_CONTENT_LENGTH": 256 * 1024,
+    "CLOCK": time.time,  # epoch seconds; tests pass a clock they can move
+    "OFFLOAD": None,  # runs CPU-heavy work off the event loop (serve.py sets it for gevent/eventlet)
 }
 
 
@@ -42,7 +39,7 @@ def site_folder(name: str) -> str:
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: load and validate frameworks, open the store, attach Socket.IO."""
+    """Build the app: load and validate frameworks, open the store, attach the web adapter."""
     app = Flask(
         __name__,
         template_folder=site_folder("templates"),
@@ -54,56 +51,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     frameworks = load_frameworks([BUILTIN_DIRECTORY, *map(Path, app.config["FRAMEWORK_DIRS"])])
-    store = Store(app.config["DATABASE"])
-    service = Workshops(store, frameworks, offload=app.config.get("OFFLOAD"))
-    app.extensions["workshop.service"] = service
-
-    socketio.init_app(
-        app,
-        async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config["MESSAGE_QUEUE"],
-        channel=app.config["MESSAGE_QUEUE_CHANNEL"],
-        cors_allowed_origins=app.config["CORS_ORIGINS"],
-        max_http_buffer_size=app.config["MAX_PAYLOAD_BYTES"],
-        ping_interval=20,
-        ping_timeout=20,
-        transports=["websocket"] if app.config["WEBSOCKET_ONLY"] else ["polling", "websocket"],
-    )
-    realtime = Realtime(
-        socketio, service, app.config["TALLY_INTERVAL"], ticker=app.config["BACKGROUND_TICKER"]
-    )
-    realtime.register()
-    app.extensions["workshop.realtime"] = realtime
-
-    from .api import api
-    from .pages import pages
-    from .reports import reports_api, reports_pages
-
-    app.register_blueprint(api)
-    app.register_blueprint(pages)
-    app.register_blueprint(reports_api)
-    app.register_blueprint(reports_pages)
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
-        # errors no blueprint saw (an unknown /api/ URL) are JSON there too
-        if request.path.startswith("/api/"):
-            return http_error_body(error)
-        if error.code == 404:
-            return render_template("404.html"), 404
-        return error
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if response.mimetype == "text/html":
-            host = request.host
-            response.headers.setdefault("Content-Security-Policy", (
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                f"img-src 'self' data:; connect-src 'self' ws://{host} wss://{host}; object-src 'none'; "
-                "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-            ))
-        return response
-
+    store = open_store(app.config["DATABASE"], now=app.config["CLOCK"])
+    web.init_app(app, Workshops(store, frameworks, offload=app.config["OFFLOAD"]))
     return app

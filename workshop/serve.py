@@ -123,7 +123,6 @@ def run(config: dict, host: str, port: int, mode: str, access_log: bool = False)
     limit, _ = raise_open_files_limit()
 
     from .app import create_app
-    from .extensions import socketio
 
     local, phones = urls(host, port)
     config = {"ASYNC_MODE": mode, "OFFLOAD": offloader(mode), **config}
@@ -168,4 +167,4 @@ def run(config: dict, host: str, port: int, mode: str, access_log: bool = False)
             log_output=access_log,
         )
     else:
-        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=access_log)
+        app.extensions["socketio"].run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=access_log)

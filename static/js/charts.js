@@ -146,7 +146,7 @@ export function heatMap(framework, practices, positions) {
   for (const stage of framework.stages) {
     for (const practice of stage.practices) {
       const detail = byId[practice.id];
-      const result = latestResult(detail);
+      const result = detail ? detail.result : null;
       const counts = result ? result.counts : null;
       const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : 0;
       rows.push(h("tr", { "data-heat-row": practice.id },
@@ -160,19 +160,10 @@ export function heatMap(framework, practices, positions) {
           return h("td", { class: "number", style },
             counts ? h("span", { class: "heat-value" }, String(count)) : "–");
         }),
-        h("td", {}, detail && (detail.consolidated_level || detail.computed_level)
-          ? levelChip(detail.consolidated_level || detail.computed_level,
-            `${LEVEL_LABELS[detail.consolidated_level || detail.computed_level]}${detail.consolidated_level ? "" : " (provisional)"}`)
+        h("td", {}, detail && detail.level
+          ? levelChip(detail.level, `${LEVEL_LABELS[detail.level]}${detail.provisional ? " (provisional)" : ""}`)
           : "–")));
     }
   }
   return h("div", { class: "table-scroll" }, h("table", { class: "heat-map" }, h("thead", {}, header), h("tbody", {}, rows)));
-}
-
-export function latestResult(detail) {
-  if (!detail || !detail.rounds) return null;
-  for (let index = detail.rounds.length - 1; index >= 0; index -= 1) {
-    if (detail.rounds[index].result) return detail.rounds[index].result;
-  }
-  return null;
 }

@@ -1,4 +1,4 @@
-// Tiny DOM helpers: build elements with text (never HTML strings from data) and find by data-*.
+// Tiny DOM helpers: build elements with text (never HTML strings from data).
 
 /** The page's bootstrap data (one JSON block rendered by the server). */
 export function bootstrap() {
@@ -34,8 +34,6 @@ export function replace(parent, ...children) {
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
-export const byData = (name, value, root = document) =>
-  root.querySelector(value === undefined ? `[data-${name}]` : `[data-${name}="${CSS.escape(value)}"]`);
 
 /** Announce a message to screen readers through a polite (or assertive) live region. */
 export function announce(message, region = document.querySelector("[data-announcer]")) {

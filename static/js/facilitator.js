@@ -1,10 +1,10 @@
 // The facilitator's laptop: run the room (open, reveal, re-vote, consolidate, close), follow the
 // votes live, see where the group agrees and disagrees, and the placement at the end.
 import { Connection, showStatus } from "./connection.js";
-import { distributionChart, heatMap, ladder, labelBadge, latestResult, levelChip, profileChart } from "./charts.js";
+import { distributionChart, heatMap, ladder, labelBadge, levelChip, profileChart } from "./charts.js";
 import { Countdown } from "./countdown.js";
 import { FORMATS, downloadSummary } from "./downloads.js";
-import { ALL, EVENTS, LEVELS, LEVEL_LABELS, STORAGE } from "./protocol.js";
+import { ALL, EVENTS, LEVELS, LEVEL_LABELS, LIMITS, STORAGE } from "./protocol.js";
 import { $, announce, bootstrap, decimal, h, percent, readStorage, rememberSession, replace, writeStorage } from "./dom.js";
 
 const main = $("[data-page=facilitator]");
@@ -276,8 +276,7 @@ function practiceList() {
 
 function statusMarker(row) {
   if (row.consolidated_level) return levelChip(row.consolidated_level);
-  const result = latestResult(row);
-  if (row.status === "revealed" && result) return labelBadge(result.label);
+  if (row.status === "revealed" && row.result) return labelBadge(row.result.label);
   if (row.status === "open") {
     return h("span", { class: "state-pill", "data-status": "open" },
       h("span", { "data-votes-for": row.id }, String(votesIn(row.id))), " in");
@@ -337,21 +336,21 @@ function resultSection(row, round, closed) {
     distributionChart(result.counts, { mine }),
     h("div", { class: "figures" }, figures.map(([name, value, title]) =>
       h("div", { class: "figure", title }, h("div", { class: "value" }, value), h("div", { class: "name" }, name)))),
-    row.shift ? h("p", { "data-shift": row.shift.kind }, h("strong", {}, "Since round ", String(row.shift.from_round), ": "), row.shift.text) : null,
+    row.shift ? h("p", { "data-shift": row.shift.kind }, h("strong", {}, "Since round ", String(row.shift.from_round), ": "), row.shift.description) : null,
     segmentsTable(round, row.gap),
     reasonsBlock(row.id, round.number),
     consolidation(row, result, closed));
 }
 
 function segmentsTable(round, gap) {
-  const names = Object.keys(round.segments);
-  if (!names.length && !round.hidden_segments.length) return null;
+  const segments = round.segments || [];
+  if (!segments.length && !(round.hidden_segments || []).length) return null;
   return h("div", {},
     h("h4", {}, "By segment"),
-    names.length ? h("table", {},
+    segments.length ? h("table", {},
       h("thead", {}, h("tr", {}, h("th", {}, "Segment"), h("th", { class: "number" }, "Rated"), h("th", {}, "Median"), h("th", { class: "number" }, "Mean"), h("th", {}, "Agreement"))),
-      h("tbody", {}, names.map((name) => {
-        const result = round.segments[name];
+      h("tbody", {}, segments.map((result) => {
+        const name = result.segment;
         return h("tr", {}, h("td", {}, name), h("td", { class: "number" }, String(result.voters)),
           h("td", {}, result.median_low ? levelChip(result.median_low) : "–"), h("td", { class: "number" }, decimal(result.mean)),
           h("td", {}, labelBadge(result.label)));
@@ -393,7 +392,7 @@ function consolidation(row, result, closed) {
   if (closed) return h("div", {}, current || h("p", { class: "muted" }, "Not consolidated."));
   const select = h("select", { id: `override-${row.id}`, "data-override-level": "" },
     LEVELS.map((level) => h("option", { value: level, selected: (decision ? decision.level : proposed) === level || null }, LEVEL_LABELS[level])));
-  const note = h("input", { type: "text", id: `override-note-${row.id}`, maxlength: 280, "data-override-note": "",
+  const note = h("input", { type: "text", id: `override-note-${row.id}`, maxlength: LIMITS.note, "data-override-note": "",
     value: decision && decision.note ? decision.note : "" });
   const latestRound = row.rounds[row.rounds.length - 1];
   const canDecide = latestRound.revealed;
@@ -451,7 +450,7 @@ function tabs() {
 function afterCard() {
   const closed = state.status === "closed";
   const status = h("span", { class: "small", role: "status", "data-download-status": "" });
-  const notes = h("textarea", { id: "session-notes", maxlength: 4000, rows: 3, "data-notes": "", disabled: closed || null }, state.notes || "");
+  const notes = h("textarea", { id: "session-notes", maxlength: LIMITS.session_notes, rows: 3, "data-notes": "", disabled: closed || null }, state.notes || "");
   return h("section", { class: "card stack", "aria-labelledby": "after-heading", "data-after": "" },
     h("h2", { id: "after-heading" }, closed ? "Summary and next steps" : "Summary"),
     h("div", { class: "field" },
@@ -498,7 +497,7 @@ $("[data-delete-dialog]").addEventListener("close", async (event) => {
 function queuePanel() {
   if (!state.queue.length) return h("p", { class: "muted" }, "Practices appear here once revealed, the most divided first.");
   return h("ol", { class: "reasons", "data-queue": "" }, state.queue.map((id) => {
-    const result = latestResult(detail(id));
+    const result = detail(id).result;
     return h("li", { class: "queue-item", "data-queue-item": id },
       h("button", { type: "button", class: "link", style: "text-align:left", onclick: () => select(id) },
         `${info[id].position}. ${info[id].practice.text}`),

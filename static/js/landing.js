@@ -1,8 +1,8 @@
 // The landing page: join with a typed code; list the sessions this device facilitates.
 import { $, h, readStorage, replace } from "./dom.js";
-import { STORAGE } from "./protocol.js";
+import { CODE, STORAGE } from "./protocol.js";
 
-const ALPHABET = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/;
+const PATTERN = new RegExp(`^[${CODE.alphabet}]{${CODE.length}}$`);
 const form = $("[data-join-form]");
 const input = $("[data-code-input]");
 const error = $("[data-code-error]");
@@ -10,8 +10,8 @@ const error = $("[data-code-error]");
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   const code = input.value.replace(/[\s-]/g, "").toUpperCase();
-  if (!ALPHABET.test(code)) {
-    error.textContent = "A session code has 6 letters and digits, for example K5JNA8.";
+  if (!PATTERN.test(code)) {
+    error.textContent = `A session code has ${CODE.length} letters and digits, for example K5JNA8.`;
     error.hidden = false;
     input.setAttribute("aria-invalid", "true");
     input.focus();

@@ -4,7 +4,7 @@
 // never counts twice.
 import { Connection, showStatus } from "./connection.js";
 import { distributionChart, labelBadge, levelChip } from "./charts.js";
-import { EVENTS, LEVELS, LEVEL_LABELS, STORAGE, UNKNOWN } from "./protocol.js";
+import { EVENTS, LEVEL_LABELS, LIMITS, STORAGE } from "./protocol.js";
 import { $, announce, bootstrap, h, readStorage, replace, writeStorage } from "./dom.js";
 
 const main = $("[data-page=participant]");
@@ -75,7 +75,7 @@ async function showJoinForm(message) {
     return;
   }
   if (info.title) $("[data-session-name]").textContent = info.title;
-  const nameInput = h("input", { type: "text", id: "name", name: "name", maxlength: 40, autocomplete: "nickname", "data-name": "" });
+  const nameInput = h("input", { type: "text", id: "name", name: "name", maxlength: LIMITS.name, autocomplete: "nickname", "data-name": "" });
   const segmentSelect = info.segments && info.segments.length
     ? h("select", { id: "segment", name: "segment", "data-segment": "" },
       h("option", { value: "" }, "Prefer not to say"),
@@ -241,7 +241,7 @@ function voteView(id) {
   const levels = [...framework.scale.levels, { ...framework.scale.unknown, tagline: framework.scale.unknown.description }];
   const draftKey = `${id}:${practice.round}`;
   const why = h("input", {
-    type: "text", id: "why", maxlength: 280, enterkeyhint: "send", autocomplete: "off", "data-why": "",
+    type: "text", id: "why", maxlength: LIMITS.note, enterkeyhint: "send", autocomplete: "off", "data-why": "",
     value: draftKey in reasonDrafts ? reasonDrafts[draftKey] : chosen && chosen.note ? chosen.note : "",
     oninput: (event) => { reasonDrafts[draftKey] = event.target.value; },
   });
@@ -295,7 +295,7 @@ function resultView(id) {
       distributionChart(result.counts, { mine }),
       h("p", { class: "small" }, `${result.voters} rated, ${result.abstaining} said don't know.`,
         mine ? [" Your answer: ", levelChip(mine)] : null),
-      practice.consolidated ? h("p", {}, "The group's level: ", levelChip(practice.consolidated)) : null)
+      practice.consolidated_level ? h("p", {}, "The group's level: ", levelChip(practice.consolidated_level)) : null)
       : h("p", {}, "Results are not available."));
 }
 
@@ -307,7 +307,7 @@ function closedView() {
       h("ul", { class: "reasons" }, revealed.map((practice) => h("li", {},
         h("div", {}, practiceIndex[practice.id].practice.text),
         h("div", { class: "row small" }, labelBadge(practice.result.label),
-          practice.consolidated ? levelChip(practice.consolidated) : null))))) : null);
+          practice.consolidated_level ? levelChip(practice.consolidated_level) : null))))) : null);
 }
 
 function renderPager(id) {

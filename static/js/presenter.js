@@ -3,7 +3,7 @@
 // the practices-by-levels heat map and the stage profile.
 import { Connection, showStatus } from "./connection.js";
 import { Countdown } from "./countdown.js";
-import { distributionChart, heatMap, ladder, labelBadge, latestResult, levelChip, profileChart } from "./charts.js";
+import { distributionChart, heatMap, ladder, labelBadge, levelChip, profileChart } from "./charts.js";
 import { EVENTS, LEVEL_LABELS, STORAGE } from "./protocol.js";
 import { $, announce, bootstrap, h, readStorage, replace, writeStorage } from "./dom.js";
 
@@ -70,7 +70,7 @@ function receive(next) {
   if (before && state.current) {
     const old = before.practices.find((item) => item.id === state.current);
     const now = detail(state.current);
-    if (now.status === "revealed" && old && old.status !== "revealed") announce(`Results: ${latestResult(now).label_text}`);
+    if (now.status === "revealed" && old && old.status !== "revealed") announce(`Results: ${now.result.label_text}`);
   }
 }
 
@@ -106,7 +106,7 @@ function joinView() {
 function practiceView(id, spotlight = null) {
   const row = detail(id);
   const { practice, stage: practiceStage, position } = info[id];
-  const result = latestResult(row);
+  const result = row.result;
   const header = [
     h("p", { class: "practice-meta" }, `Practice ${position} of ${state.total_practices} · ${practiceStage.name}${row.round > 1 ? ` · round ${row.round}` : ""}`),
     h("h1", { class: "practice-text" }, practice.text),

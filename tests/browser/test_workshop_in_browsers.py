@@ -179,7 +179,7 @@ def test_an_offline_vote_is_sent_once_when_the_phone_is_back_and_a_reload_resume
     summary = api(server, "GET", f"/api/sessions/{session['code']}/summary", token=session["facilitator_token"])
     row = summary["practices"][0]
     assert row["rounds"][0]["votes"] == 1
-    assert row["counts"]["ad_hoc"] == 1 and summary["participants"] == 1
+    assert row["result"]["counts"]["ad_hoc"] == 1 and summary["participants"]["joined"] == 1
 
 
 def test_a_vote_made_before_a_reload_is_not_lost(pages, server):

@@ -46,7 +46,7 @@ def run_workshop(server, phones, participants: int = 3):
     assert summary["status"] == "closed"
     row = next(r for r in summary["practices"] if r["id"] == "repair-identify")
     assert [r["number"] for r in row["rounds"]] == [1, 2]
-    assert row["rounds"][1]["counts"]["repeatable"] == participants
+    assert row["rounds"][1]["result"]["counts"]["repeatable"] == participants
     assert row["consolidated_level"] == "repeatable"
     return summary
 
@@ -54,7 +54,7 @@ def run_workshop(server, phones, participants: int = 3):
 def test_a_whole_workshop_on_the_gevent_server(start_server, phones):
     server = start_server("gevent")
     summary = run_workshop(server, phones, participants=4)
-    assert summary["participants"] == 4
+    assert summary["participants"]["joined"] == 4
 
 
 def test_the_same_workshop_on_the_eventlet_server(start_server, phones):
@@ -86,7 +86,7 @@ def test_kill_9_after_acknowledged_votes_loses_none_of_them(start_server, phones
     server.kill()
     restarted = start_server("gevent", database)
     summary = restarted.summary(session)
-    assert summary["participants"] == 6
+    assert summary["participants"]["joined"] == 6
     assert next(r for r in summary["practices"] if r["id"] == "repair-identify")["status"] == "revealed"
     for practice in practices:
         row = next(r for r in summary["practices"] if r["id"] == practice)
@@ -107,7 +107,7 @@ def test_kill_9_after_acknowledged_votes_loses_none_of_them(start_server, phones
     for practice in practices:
         row = next(r for r in revealed["practices"] if r["id"] == practice)
         expected = [acknowledged[(i, practice)] for i in range(6)]
-        assert {level: row["counts"][level] for level in set(expected)} == {
+        assert {level: row["result"]["counts"][level] for level in set(expected)} == {
             level: expected.count(level) for level in set(expected)
         }
 

@@ -94,6 +94,6 @@ def test_two_processes_share_votes_and_reveals_through_redis(start_server, phone
 
     wait_for(lambda: all(revealed(phone) for phone in on_first + on_second), timeout=10)
     summary = second.summary(session)
-    assert summary["practices"][0]["counts"] == {
+    assert summary["practices"][0]["result"]["counts"] == {
         "missing": 0, "ad_hoc": 2, "repeatable": 0, "systematic": 3, "unknown": 0
     }

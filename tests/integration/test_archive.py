@@ -1,12 +1,11 @@
 """Keeping and removing data: delete over HTTP and the command line, backup and restore, the
-archive listing, and exports from the command line (``workshop.cli.main``)."""
+archive listing, and exports from the command line (``workshop.cli``, run with Click's CliRunner)."""
 
 import json
 
 import pytest
 
-from workshop.cli import main
-from workshop.store import Store
+from workshop.store import open_store
 
 from tests.summary_helpers import GENERATED_AT, auth, play
 
@@ -24,13 +23,13 @@ def database(app):
 
 def rows_of(service, assessment_id: int) -> dict:
     return {
-        table: service.store.db.execute(f"SELECT count(*) FROM {table} WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
+        table: service.store.database.conn.execute(f"SELECT count(*) FROM {table} WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
         for table in TABLES
     }
 
 
 def summary_json(service, code: str) -> dict:
-    return json.loads(service.export(code, "json", generated_at=GENERATED_AT).content)
+    return json.loads(service.reports.export(code, "json", generated_at=GENERATED_AT).content)
 
 
 def two_sessions(new_session, facilitator, join_participant):
@@ -45,8 +44,8 @@ def two_sessions(new_session, facilitator, join_participant):
 
 def test_deleting_a_session_says_what_it_removes_and_removes_only_that(client, service, new_session, facilitator, join_participant):
     kept, doomed = two_sessions(new_session, facilitator, join_participant)
-    doomed_id = service.store.assessment_id(doomed["code"])
-    kept_id = service.store.assessment_id(kept["code"])
+    doomed_id = service.store.sessions.assessment_id(doomed["code"])
+    kept_id = service.store.sessions.assessment_id(kept["code"])
     before = rows_of(service, doomed_id)
     assert before["participants"] == 3 and before["votes"] == 6 and before["presence"] == 3
     kept_rows = rows_of(service, kept_id)
@@ -69,14 +68,14 @@ def test_deleting_a_session_says_what_it_removes_and_removes_only_that(client, s
     assert body["message"] == "Session %s was deleted for good with 3 participants, 6 votes, 2 rounds and 1 decision." % doomed["code"]
 
     assert rows_of(service, doomed_id) == dict.fromkeys(TABLES, 0)
-    assert service.store.db.execute("SELECT count(*) FROM assessments WHERE id = ?", [doomed_id]).fetchone()[0] == 0
+    assert service.store.database.conn.execute("SELECT count(*) FROM assessments WHERE id = ?", [doomed_id]).fetchone()[0] == 0
     assert client.get(url).status_code == 404
     assert client.get(url + "/summary", headers=auth(doomed["facilitator_token"])).status_code == 404
     # nothing else changed: the other session's facts and summary are as they were
     assert rows_of(service, kept_id) == kept_rows
     assert summary_json(service, kept["code"]) == kept_summary
     # the organisation stays (its key still opens it), with no session left
-    assert service.store.organization("Globex") is not None
+    assert service.store.organizations.get("Globex") is not None
 
 
 def test_a_deleted_sessions_phones_are_told_and_refused(client, service, new_session, facilitator, join_participant):
@@ -91,38 +90,36 @@ def test_a_deleted_sessions_phones_are_told_and_refused(client, service, new_ses
 
 def test_a_new_session_can_reuse_a_deleted_sessions_row_id(client, service, new_session):
     first = new_session(framework="forrester-path")
-    first_id = service.store.assessment_id(first["code"])
+    first_id = service.store.sessions.assessment_id(first["code"])
     client.delete(f"/api/sessions/{first['code']}", headers=auth(first["facilitator_token"]))
     second = new_session(framework="three-levels")
-    assert service.store.assessment_id(second["code"]) == first_id  # SQLite reused the id
-    assert service.load(second["code"]).framework.id == "three-levels"  # not the cached framework of the first
+    assert service.store.sessions.assessment_id(second["code"]) == first_id  # SQLite reused the id
+    assert service.room.load(second["code"]).framework.id == "three-levels"  # not the cached framework of the first
 
 
-def test_the_cli_asks_before_deleting(monkeypatch, capsys, service, database, new_session, facilitator, join_participant):
+def test_the_cli_asks_before_deleting(cli, service, database, new_session, facilitator, join_participant):
     kept, doomed = two_sessions(new_session, facilitator, join_participant)
-    monkeypatch.setattr("builtins.input", lambda prompt: "no")
-    assert main(["delete", doomed["code"], "--db", database]) == 1
-    out, err = capsys.readouterr()
-    assert "will be deleted for good with 3 participants, 6 votes, 2 rounds and 1 decision." in out
-    assert "nothing deleted" in err
-    assert service.store.sessions() and len(service.store.sessions()) == 2
-    monkeypatch.setattr("builtins.input", lambda prompt: doomed["code"].lower())
-    assert main(["delete", doomed["code"], "--db", database]) == 0
-    assert [row["code"] for row in service.store.sessions()] == [kept["code"]]
-    assert main(["delete", kept["code"], "--yes", "--db", database]) == 0
-    assert service.store.sessions() == []
-    assert main(["delete", kept["code"], "--yes", "--db", database]) == 1
-    assert "no session with code" in capsys.readouterr().err
+    refused = cli("delete", doomed["code"], "--db", database, input="no\n")
+    assert refused.exit_code == 1
+    assert "will be deleted for good with 3 participants, 6 votes, 2 rounds and 1 decision." in refused.stdout
+    assert "workshop: nothing deleted" in refused.stderr
+    assert len(service.store.archive.list()) == 2
+    assert cli("delete", doomed["code"], "--db", database, input=doomed["code"].lower() + "\n").exit_code == 0
+    assert [row["code"] for row in service.store.archive.list()] == [kept["code"]]
+    assert cli("delete", kept["code"], "--yes", "--db", database).exit_code == 0
+    assert service.store.archive.list() == []
+    again = cli("delete", kept["code"], "--yes", "--db", database)
+    assert again.exit_code == 1 and "no session with code" in again.stderr
 
 
-def test_backup_then_restore_gives_identical_summaries(tmp_path, capsys, service, database, new_session, facilitator, join_participant):
+def test_backup_then_restore_gives_identical_summaries(tmp_path, cli, service, database, new_session, facilitator, join_participant):
     kept, doomed = two_sessions(new_session, facilitator, join_participant)
     play(new_session(title="Closed one", organization="Acme", organization_key=kept["organization_key"]),
          facilitator, join_participant, VOTES, close=True)
-    codes = [row["code"] for row in service.store.sessions()]
+    codes = [row["code"] for row in service.store.archive.list()]
     before = {code: summary_json(service, code) for code in codes}
     backup = tmp_path / "backup.json"
-    assert main(["backup", str(backup), "--db", database]) == 0
+    assert cli("backup", backup, "--db", database).exit_code == 0
     document = json.loads(backup.read_text())
     assert document["format"] == "cx-workshop-backup" and document["version"] == 1
     assert document["counts"]["assessments"] == 3 and "m003_organizations" in document["migrations"]
@@ -130,61 +127,61 @@ def test_backup_then_restore_gives_identical_summaries(tmp_path, capsys, service
 
     # into an empty database
     fresh = tmp_path / "fresh.db"
-    assert main(["restore", str(backup), "--db", str(fresh)]) == 0
-    restored = Store(fresh)
+    assert cli("restore", backup, "--db", fresh).exit_code == 0
+    restored = open_store(fresh)
     try:
         from workshop.service import Workshops
 
         other = Workshops(restored, {})
-        assert {code: json.loads(other.export(code, "json", generated_at=GENERATED_AT).content) for code in codes} == before
-        restored.check_token(kept["code"], kept["facilitator_token"], "facilitator")  # tokens still open it
-        restored.check_organization_key("Acme", kept["organization_key"])
+        exported = {code: json.loads(other.reports.export(code, "json", generated_at=GENERATED_AT).content) for code in codes}
+        assert exported == before
+        restored.sessions.check_token(kept["code"], kept["facilitator_token"], "facilitator")  # tokens still open it
+        restored.organizations.check_key("Acme", kept["organization_key"])
     finally:
         restored.close()
 
     # the CLI export of a restored session is the same file as the original's
     for db, name in ((database, "a.md"), (str(fresh), "b.md")):
-        assert main(["export", kept["code"], "--format", "md", "-o", str(tmp_path / name), "--db", db,
-                     "--generated-at", GENERATED_AT]) == 0
+        assert cli("export", kept["code"], "--format", "md", "-o", tmp_path / name, "--db", db,
+                   "--generated-at", GENERATED_AT).exit_code == 0
     assert (tmp_path / "a.md").read_bytes() == (tmp_path / "b.md").read_bytes()
 
     # restoring again conflicts, and writes nothing
-    capsys.readouterr()
-    assert main(["restore", str(backup), "--db", str(fresh)]) == 1
-    assert "nothing was restored" in capsys.readouterr().err
-    check = Store(fresh)
-    assert check.db["assessments"].count == 3 and check.db["votes"].count == document["counts"]["votes"]
+    again = cli("restore", backup, "--db", fresh)
+    assert again.exit_code == 1 and "nothing was restored" in again.stderr
+    check = open_store(fresh)
+    tables = check.database.utils
+    assert tables["assessments"].count == 3 and tables["votes"].count == document["counts"]["votes"]
     check.close()
 
 
-def test_restore_adds_to_an_existing_database_and_refuses_a_clashing_organisation(tmp_path, capsys, database, new_session, facilitator, join_participant):
+def test_restore_adds_to_an_existing_database_and_refuses_a_clashing_organisation(tmp_path, cli, database, new_session, facilitator, join_participant):
     kept, _ = two_sessions(new_session, facilitator, join_participant)
     backup = tmp_path / "backup.json"
-    assert main(["backup", str(backup), "--db", database]) == 0
+    assert cli("backup", backup, "--db", database).exit_code == 0
 
     existing = tmp_path / "existing.db"
-    store = Store(existing)
+    store = open_store(existing)
     from workshop.core.assessment import Settings
-    from workshop.core.frameworks import BUILTIN_DIRECTORY, load_frameworks
+    from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 
     frameworks = load_frameworks([BUILTIN_DIRECTORY])
-    store.create_assessment(frameworks["three-levels"], "Already here", "Initech", None, Settings())
+    store.sessions.create(frameworks["three-levels"], "Already here", "Initech", None, Settings())
     store.close()
-    assert main(["restore", str(backup), "--db", str(existing)]) == 0
-    store = Store(existing)
-    assert sorted(row["title"] for row in store.sessions()) == ["Already here", "Doomed", "Kept"]
+    assert cli("restore", backup, "--db", existing).exit_code == 0
+    store = open_store(existing)
+    assert sorted(row["title"] for row in store.archive.list()) == ["Already here", "Doomed", "Kept"]
     store.close()
 
     clash = tmp_path / "clash.db"
-    store = Store(clash)
-    store.create_assessment(frameworks["three-levels"], "Someone else's", "Acme", None, Settings())
+    store = open_store(clash)
+    store.sessions.create(frameworks["three-levels"], "Someone else's", "Acme", None, Settings())
     store.close()
-    capsys.readouterr()
-    assert main(["restore", str(backup), "--db", str(clash)]) == 1
-    assert "organisation Acme already exists here with another key" in capsys.readouterr().err
+    refused = cli("restore", backup, "--db", clash)
+    assert refused.exit_code == 1 and "organisation Acme already exists here with another key" in refused.stderr
 
 
-def test_restore_refuses_what_is_not_a_backup(tmp_path, capsys):
+def test_restore_refuses_what_is_not_a_backup(tmp_path, cli):
     bad = tmp_path / "bad.json"
     for content, message in (
         ("{not json", "is not JSON"),
@@ -194,50 +191,50 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path, capsys):
         (json.dumps({"format": "cx-workshop-backup", "version": 1, "tables": {"assessments": [{"evil; DROP": 1}]}}), "unknown column"),
     ):
         bad.write_text(content)
-        assert main(["restore", str(bad), "--db", str(tmp_path / "target.db")]) == 1
-        assert message in capsys.readouterr().err
+        result = cli("restore", bad, "--db", tmp_path / "target.db")
+        assert result.exit_code == 1 and message in result.stderr
 
 
-def test_the_archive_lists_sessions(capsys, database, new_session, facilitator, join_participant):
+def test_the_archive_lists_sessions(cli, database, new_session, facilitator, join_participant):
     kept, doomed = two_sessions(new_session, facilitator, join_participant)
     play(new_session(title="Finished"), facilitator, join_participant, VOTES, close=True)
-    assert main(["sessions", "--db", database]) == 0
-    out = capsys.readouterr().out
-    assert kept["code"] in out and doomed["code"] in out and "Acme: Kept" in out
-    assert main(["sessions", "--status", "closed", "--db", database]) == 0
-    out = capsys.readouterr().out
-    assert "Finished" in out and "Kept" not in out
+    listed = cli("sessions", "--db", database)
+    assert listed.exit_code == 0
+    assert kept["code"] in listed.stdout and doomed["code"] in listed.stdout and "Acme: Kept" in listed.stdout
+    closed = cli("sessions", "--status", "closed", "--db", database)
+    assert closed.exit_code == 0 and "Finished" in closed.stdout and "Kept" not in closed.stdout
 
 
-def test_cli_export_writes_every_format_and_matches_the_api(tmp_path, capsys, client, service, database, new_session, facilitator, join_participant):
+def test_cli_export_writes_every_format_and_matches_the_api(tmp_path, cli, client, service, database, new_session, facilitator, join_participant):
     kept, _ = two_sessions(new_session, facilitator, join_participant)
     for fmt in ("md", "csv", "json", "html", "pdf"):
         target = tmp_path / f"summary.{fmt}"
-        assert main(["export", kept["code"].lower(), "--format", fmt, "-o", str(target), "--db", database,
-                     "--generated-at", GENERATED_AT]) == 0
+        assert cli("export", kept["code"].lower(), "--format", fmt, "-o", target, "--db", database,
+                   "--generated-at", GENERATED_AT).exit_code == 0
         assert target.stat().st_size > 0
         if fmt != "pdf":
-            assert target.read_bytes() == service.export(kept["code"], fmt, generated_at=GENERATED_AT).content
-    assert main(["export", kept["code"], "--format", "md", "-o", "-", "--db", database]) == 0
-    assert capsys.readouterr().out.startswith("# Kept: CX maturity summary\n")
-    assert main(["export", "ZZZZZZ", "--format", "md", "--db", database]) == 1
-    assert main(["export", kept["code"], "--format", "md", "--db", str(tmp_path / "missing.db")]) == 1
-    assert "no database at" in capsys.readouterr().err
+            assert target.read_bytes() == service.reports.export(kept["code"], fmt, generated_at=GENERATED_AT).content
+    to_stdout = cli("export", kept["code"], "--format", "md", "-o", "-", "--db", database)
+    assert to_stdout.exit_code == 0 and to_stdout.stdout.startswith("# Kept: CX maturity summary\n")
+    assert cli("export", "ZZZZZZ", "--format", "md", "--db", database).exit_code == 1
+    missing = cli("export", kept["code"], "--format", "md", "--db", tmp_path / "missing.db")
+    assert missing.exit_code == 1 and "no database at" in missing.stderr
 
 
-def test_cli_gives_an_organisation_a_key_and_attaches_earlier_sessions(client, capsys, service, database):
+def test_cli_gives_an_organisation_a_key_and_attaches_earlier_sessions(client, cli, service, database):
     # a session from before organisations had keys: a name, no organisation row
     response = client.post("/api/sessions", json={"framework": "three-levels", "title": "Old one"})
     code = response.json["code"]
-    service.store.db.execute("UPDATE assessments SET organization = 'Initech' WHERE code = ?", [code])
-    assert main(["org", "Initech", "--new-key", "--review-months", "3", "--db", database]) == 0
-    out = capsys.readouterr().out
+    service.store.database.conn.execute("UPDATE assessments SET organization = 'Initech' WHERE code = ?", [code])
+    issued = cli("org", "Initech", "--new-key", "--review-months", "3", "--db", database)
+    assert issued.exit_code == 0
+    out = issued.stdout
     key = out.split("keep it safe): ")[1].split()[0]
     assert "attached 1 earlier session named Initech" in out and "review every 3 months" in out
     body = client.get("/api/orgs/Initech", headers=auth(key)).json
     assert [session["code"] for session in body["sessions"]] == [code]
-    assert main(["org", "--db", database]) == 0
-    assert "Initech: 1 session, review every 3 months" in capsys.readouterr().out
+    listed = cli("org", "--db", database)
+    assert listed.exit_code == 0 and "Initech: 1 session, review every 3 months" in listed.stdout
 
 
 def test_a_deleted_session_leaves_no_trace_in_the_database_file(client, new_session, facilitator, join_participant, service):

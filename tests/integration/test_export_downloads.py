@@ -60,7 +60,7 @@ def test_every_format_downloads_for_every_kind_of_session(client, new_session, f
         assert schema_errors(document) == []
         assert document["session"]["status"] == ("closed" if state == "closed" else "running")
         if state == "unfinished":
-            measure = next(p for p in document["practices"] if p["practice"] == "repair-measure")
+            measure = next(p for p in document["practices"] if p["id"] == "repair-measure")
             assert measure["rounds"] == [{"number": 1, "revealed": False, "votes": 1, "result": None}]
 
 

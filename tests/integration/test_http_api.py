@@ -50,10 +50,10 @@ def test_summary_reports_status_participants_and_counts(client, new_session, fac
         f"/api/sessions/{session['code']}/summary",
         headers={"Authorization": f"Bearer {session['facilitator_token']}"},
     ).json
-    assert body["status"] == "running" and body["participants"] == 3
+    assert body["status"] == "running" and body["participants"] == {"joined": 3, "present": 3}
     row = body["practices"][0]
-    assert row["id"] == "interested-important"
-    assert row["rounds"][0]["counts"] == {
+    assert row["id"] == "interested-important" and row["text"] == "People here treat customer experience as important."
+    assert row["rounds"][0]["result"]["counts"] == {
         "missing": 2, "ad_hoc": 0, "repeatable": 0, "systematic": 0, "unknown": 1
     }
     assert row["consolidated_level"] is None

@@ -26,7 +26,7 @@ def test_a_new_organisation_gets_a_key_once(client, service):
     body = response.json
     assert len(body["organization_key"]) >= 32  # 192 random bits, URL-safe base64
     assert body["organization_url"] == f"http://workshop.test/org/Acme#key={body['organization_key']}"
-    stored = service.store.db.execute("SELECT key_hash FROM organizations").fetchone()[0]
+    stored = service.store.database.conn.execute("SELECT key_hash FROM organizations").fetchone()[0]
     assert body["organization_key"] not in stored and len(stored) == 64  # only its SHA-256 is kept
     again = create(client, "Acme", key=body["organization_key"])
     assert again.status_code == 201 and "organization_key" not in again.json
@@ -50,10 +50,10 @@ def test_an_existing_organisation_needs_its_key(client, name):
 def test_a_refused_session_creates_nothing(client, service):
     create(client, "Acme")
     assert create(client, "Acme").status_code == 403
-    assert service.store.db["assessments"].count == 1 and service.store.db["organizations"].count == 1
+    assert service.store.database.utils["assessments"].count == 1 and service.store.database.utils["organizations"].count == 1
     # a session that fails for another reason does not leave an organisation behind either
     assert create(client, "Ghost", framework="nope").status_code == 404
-    assert service.store.db["organizations"].count == 1
+    assert service.store.database.utils["organizations"].count == 1
 
 
 def test_sessions_without_an_organisation_need_nothing_and_keys_need_an_organisation(client):
@@ -103,10 +103,9 @@ def three_assessments(client, service, facilitator, join_participant):
         key = key or session["organization_key"]
         play(session, facilitator, join_participant, votes, consolidate=list(votes), close=True)
         # spread them over time, as a real organisation would
-        service.store.db.execute("UPDATE assessments SET created_at = ? WHERE code = ?",
+        service.store.database.conn.execute("UPDATE assessments SET created_at = ? WHERE code = ?",
                                  [f"202{index + 3}-03-01T09:00:00Z", session["code"]])
-        service.store.forget(session["code"])
-        service._results.pop(session["code"], None)  # derived results cached with the old date
+        service.room.forget(session["code"])
         sessions.append(session)
     return sessions, key
 

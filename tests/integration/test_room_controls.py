@@ -6,7 +6,6 @@ import time
 import pytest
 
 from workshop import create_app
-from workshop.cli import main
 
 
 def state_of(socket):
@@ -69,8 +68,8 @@ def test_the_countdown_reveals_the_current_practice_when_it_ends(
     assert 29 <= timer["remaining"] <= 30
     realtime.tick()
     assert practice(state_of(host), "repair-identify")["status"] == "open"
-    timer = service.timer(session["code"])
-    service.store.update_fields(session["code"], timer={**timer.as_dict(), "ends_at": time.time() - 1})  # time passes
+    timer = service.room.timer(session["code"])
+    service.store.sessions.update_fields(session["code"], timer={**timer.as_dict(), "ends_at": time.time() - 1})  # time passes
     realtime.tick()
     assert practice(state_of(host), "repair-identify")["status"] == "revealed"
     assert state_of(host)["timer"] is None
@@ -96,13 +95,12 @@ def test_the_spotlight_shows_reasons_on_the_projector_without_names(
     alice = join_participant(session, name="Alice Secret")
     host.emit("open", {"practice": "repair-identify"})
     alice.emit("vote", {"practice": "repair-identify", "level": "ad_hoc", "note": "only in stores"})
-    refused = host.emit("spotlight", {"practice": "repair-identify", "show_reasons": True})
-    assert refused["ok"] is False and refused["error"] == "not_revealed"
+    host.emit("spotlight", {"practice": "repair-identify", "show_reasons": True}, expect="not_revealed")
     host.emit("reveal", {"practice": "repair-identify"})
     assert host.emit("spotlight", {"practice": "repair-identify", "show_reasons": True})["ok"]
     spotlight = state_of(projector)["spotlight"]
     assert spotlight["practice"] == "repair-identify"
-    assert spotlight["reasons"] == [{"level": "ad_hoc", "note": "only in stores"}]
+    assert spotlight["reasons"] == [{"round": 1, "level": "ad_hoc", "note": "only in stores"}]
     assert "Alice Secret" not in str(state_of(projector))
     assert "only in stores" not in str(state_of(alice))  # phones never get reasons
     assert host.emit("spotlight", {})["ok"]
@@ -118,9 +116,9 @@ def test_session_notes_are_for_the_facilitator_only(new_session, facilitator, jo
     assert host.emit("notes", {"notes": "Leadership arrived late.\nRevisit Elevate."})["ok"]
     assert state_of(host)["notes"] == "Leadership arrived late.\nRevisit Elevate."
     assert "arrived late" not in str(state_of(phone)) + str(state_of(projector))
-    assert host.emit("notes", {"notes": 5})["error"] == "bad_request"
-    assert host.emit("notes", {"notes": "x" * 4001})["error"] == "bad_request"
-    assert phone.emit("notes", {"notes": "hi"})["error"] == "forbidden"
+    host.emit("notes", {"notes": 5}, expect="bad_request")
+    host.emit("notes", {"notes": "x" * 4001}, expect="bad_request")
+    phone.emit("notes", {"notes": "hi"}, expect="forbidden")
 
 
 CUSTOM = """
@@ -161,15 +159,13 @@ def test_a_facilitator_can_load_their_own_framework_directory(tmp_path):
 
 
 @pytest.mark.parametrize("content, problem", [("id = [", "is not valid TOML"), (CUSTOM.replace('id = "we-listen"', 'id = "start"'), "already used")])
-def test_the_server_refuses_to_start_with_a_broken_framework_file(tmp_path, capsys, content, problem):
+def test_the_server_refuses_to_start_with_a_broken_framework_file(tmp_path, cli, content, problem):
     folder = tmp_path / "frameworks"
     folder.mkdir()
     (folder / "broken.toml").write_text(content, encoding="utf-8")
-    status = main(["serve", "--async-mode", "threading", "--frameworks", str(folder),
-                   "--db", str(tmp_path / "db.sqlite"), "--port", "0"])
-    assert status == 2
-    error = capsys.readouterr().err
-    assert "broken.toml" in error and problem in error
+    result = cli("serve", "--async-mode", "threading", "--frameworks", folder, "--db", tmp_path / "db.sqlite", "--port", "0")
+    assert result.exit_code == 2
+    assert "broken.toml" in result.stderr and problem in result.stderr
 
 
 def test_the_roster_lists_names_given_and_who_is_here_but_no_votes(new_session, facilitator, join_participant):
@@ -187,7 +183,7 @@ def test_the_roster_lists_names_given_and_who_is_here_but_no_votes(new_session, 
         "named": [{"name": "adam", "present": True}, {"name": "Zoë", "present": False}],
     }
     assert "missing" not in str(roster)
-    assert join_participant(session).emit("roster", {})["error"] == "forbidden"
+    join_participant(session).emit("roster", {}, expect="forbidden")
 
 
 def test_reasons_are_ordered_by_level_and_text_not_by_who_answered_first(new_session, facilitator, join_participant):
@@ -211,13 +207,13 @@ def test_a_countdown_belongs_to_its_round_and_never_reveals_the_next_practice(
     phone = join_participant(session)
     host.emit("open", {"practice": "repair-identify"})
     assert host.emit("timer", {"seconds": 30})["ok"]
-    timer = service.timer(session["code"])
+    timer = service.room.timer(session["code"])
     assert (timer.practice_id, timer.round) == ("repair-identify", 1)
     host.emit("reveal", {"practice": "repair-identify"})  # revealed by hand before the end
     assert state_of(host)["timer"] is None
     host.emit("open", {"practice": "repair-prioritise"})
     # the old deadline passes while the room votes on the next practice: nothing happens to it
-    service.store.update_fields(session["code"], timer={**timer.as_dict(), "ends_at": time.time() - 1})
+    service.store.sessions.update_fields(session["code"], timer={**timer.as_dict(), "ends_at": time.time() - 1})
     realtime.tick()
     assert practice(state_of(host), "repair-prioritise")["status"] == "open"
     assert phone.emit("vote", {"practice": "repair-prioritise", "level": "ad_hoc"})["ok"]
@@ -230,45 +226,43 @@ def test_moving_to_another_practice_or_a_revote_ends_the_countdown(new_session, 
     host.emit("open", {"practice": "repair-identify"})
     host.emit("timer", {"seconds": 30})
     host.emit("open", {"practice": "repair-prioritise"})
-    assert service.timer(session["code"]) is None and state_of(host)["timer"] is None
+    assert service.room.timer(session["code"]) is None and state_of(host)["timer"] is None
     host.emit("reveal", {"practice": "*"})
     host.emit("revote", {"practice": "repair-identify"})
     assert host.emit("timer", {"seconds": 30})["ok"]
-    assert service.timer(session["code"]).round == 2
+    assert service.room.timer(session["code"]).round == 2
     host.emit("close", {})
-    assert service.timer(session["code"]) is None
+    assert service.room.timer(session["code"]) is None
 
 
 def test_a_countdown_needs_a_practice_the_room_is_voting_on(new_session, facilitator):
     session = new_session()
     host = facilitator(session)
-    assert host.emit("timer", {"seconds": 30})["error"] == "not_open"
+    host.emit("timer", {"seconds": 30}, expect="not_open")
     host.emit("open", {"practice": "*"})  # self-paced: no current practice
-    assert host.emit("timer", {"seconds": 30})["error"] == "not_open"
+    host.emit("timer", {"seconds": 30}, expect="not_open")
     host.emit("open", {"practice": "repair-identify"})
     host.emit("reveal", {"practice": "repair-identify"})
-    assert host.emit("timer", {"seconds": 30})["error"] == "not_open"
+    host.emit("timer", {"seconds": 30}, expect="not_open")
 
 
-def test_the_server_refuses_to_start_when_its_message_queue_does_not_answer(tmp_path, capsys):
+def test_the_server_refuses_to_start_when_its_message_queue_does_not_answer(tmp_path, cli):
     from tests.live import free_port
 
-    status = main(["serve", "--async-mode", "threading", "--db", str(tmp_path / "db.sqlite"),
-                   "--message-queue", f"redis://127.0.0.1:{free_port()}/0"])
-    assert status == 1
-    assert "does not answer" in capsys.readouterr().err
+    result = cli("serve", "--async-mode", "threading", "--db", tmp_path / "db.sqlite",
+                 "--message-queue", f"redis://127.0.0.1:{free_port()}/0")
+    assert result.exit_code == 1 and "does not answer" in result.stderr
 
 
-def test_check_frameworks_reports_every_broken_file(tmp_path, capsys):
+def test_check_frameworks_reports_every_broken_file(tmp_path, cli):
     folder = tmp_path / "frameworks"
     folder.mkdir()
     (folder / "a-good.toml").write_text(CUSTOM, encoding="utf-8")
     (folder / "b-broken.toml").write_text("id = [", encoding="utf-8")
     (folder / "c-clash.toml").write_text(CUSTOM, encoding="utf-8")
     (folder / "d-empty.toml").write_text(CUSTOM.replace('text = "We listen to customers."', 'text = ""'), encoding="utf-8")
-    assert main(["check-frameworks", str(folder)]) == 1
-    output = capsys.readouterr()
-    assert "ok  our-own" in output.out
+    output = cli("check-frameworks", folder)
+    assert output.exit_code == 1 and "ok  our-own" in output.stdout
     for name in ("b-broken.toml", "c-clash.toml", "d-empty.toml"):
-        assert name in output.err
-    assert main(["check-frameworks"]) == 0  # the shipped ones
+        assert name in output.stderr
+    assert cli("check-frameworks").exit_code == 0  # the shipped ones

@@ -136,7 +136,7 @@ def test_a_round_reports_every_figure_with_dont_know_beside_the_counts():
     figures = result.as_dict()
     assert figures["counts"] == {"missing": 1, "ad_hoc": 3, "repeatable": 6, "systematic": 1, "unknown": 1}
     assert (figures["voters"], figures["abstaining"]) == (11, 1)
-    assert figures["distribution"] == {
+    assert figures["shares"] == {
         "missing": 0.0909, "ad_hoc": 0.2727, "repeatable": 0.5455, "systematic": 0.0909,
     }
     assert figures["modes"] == ["repeatable"]
@@ -202,7 +202,7 @@ def test_compare_rounds_says_what_changed(before, after, kind, change, direction
     assert shift.level_change == change
     assert shift.direction == direction
     assert (shift.from_round, shift.to_round) == (1, 2)
-    assert shift.as_dict()["text"] == shift.describe()
+    assert shift.as_dict()["description"] == shift.describe()
 
 
 def test_a_shift_reads_aloud_with_the_size_of_the_move():
@@ -265,7 +265,17 @@ def test_perception_gap_names_the_highest_and_lowest_segment():
             "Support": analyse((0, 3, 1, 0)),
         }
     )
-    assert gap == {"gap": 2.25, "highest": "Leadership", "lowest": "Frontline", "median_gap": 3}
+    assert gap.as_dict() == {"gap": 2.25, "highest": "Leadership", "lowest": "Frontline", "median_gap": 3}
+
+
+def test_segments_that_see_a_practice_alike_have_no_gap_to_point_out():
+    # a tie between the highest and lowest means is no gap: never "A rates this 0.00 levels
+    # higher than A" (the tie used to pick one segment as both)
+    same = {"Leadership": analyse((0, 1, 1, 0)), "Frontline": analyse((0, 1, 1, 0))}
+    assert perception_gap(same) is None
+    tied_top = {"A": analyse((0, 0, 2, 0)), "B": analyse((0, 0, 2, 0)), "C": analyse((2, 0, 0, 0))}
+    gap = perception_gap(tied_top)
+    assert gap.highest in {"A", "B"} and gap.lowest == "C" and gap.highest != gap.lowest
 
 
 def test_perception_gap_needs_two_segments_with_rated_votes():

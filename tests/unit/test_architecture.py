@@ -1,41 +1,92 @@
-"""Dependencies point one way: the pure core imports no adapter, framework or server."""
+"""Dependencies point one way: the pure core imports only the standard library and itself; the store,
+the service and the exports know nothing of Flask or Socket.IO; only ``serve`` picks an async server."""
 
 import ast
+import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[2] / "workshop"
-FORBIDDEN_IN_CORE = {
-    "flask", "flask_socketio", "socketio", "engineio", "gevent", "eventlet", "sqlite3", "sqlite_utils",
-    "werkzeug", "jinja2", "redis", "weasyprint", "segno",
-}
+WEB = {"flask", "flask_socketio", "socketio", "engineio", "werkzeug", "simple_websocket", "geventwebsocket"}
+ASYNC_SERVERS = {"gevent", "eventlet"}
+ROOMS = ("core", "store", "service", "web", "export", "frameworks")
+
+
+def modules(room: str) -> list[Path]:
+    """The Python files of one room of the package; a room without files is a broken test."""
+    found = sorted((PACKAGE / room).rglob("*.py")) if room else sorted(PACKAGE.rglob("*.py"))
+    assert found, f"no Python files under {PACKAGE / room}: the layout changed and this test no longer checks it"
+    return found
 
 
 def imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, with relative imports resolved to ``workshop.``..."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level == 0 and node.module:
+            if node.level == 0:
                 found.add(node.module)
-            elif node.level >= 2 or (node.level == 1 and path.parent.name == "core" and node.module
-                                     and not (path.parent / f"{node.module.split('.')[0]}.py").exists()):
-                found.add("workshop." + (node.module or ""))
+            else:
+                base = package[: len(package) - node.level + 1]
+                found.add(".".join([*base, *(node.module.split(".") if node.module else [])]))
     return found
 
 
+def test_the_layout_shows_the_architecture():
+    for room in ROOMS:
+        assert (PACKAGE / room / "__init__.py").is_file(), room
+    for module in ("app.py", "cli.py", "serve.py"):
+        assert (PACKAGE / module).is_file(), module
+
+
 def test_the_core_imports_only_the_standard_library_and_itself():
-    for path in (PACKAGE / "core").glob("*.py"):
+    for path in modules("core"):
         for name in imports(path):
             top = name.split(".")[0]
-            assert top not in FORBIDDEN_IN_CORE, f"{path.name} imports {name}"
-            assert not name.startswith("workshop."), f"{path.name} reaches out of the core: {name}"
+            if top == "workshop":
+                assert name.startswith("workshop.core"), f"{path.name} reaches out of the core: {name}"
+            else:
+                assert top in sys.stdlib_module_names, f"{path.name} imports {name}, which is not the standard library"
+
+
+@pytest.mark.parametrize("room", ["store", "service", "export", "frameworks"])
+def test_the_store_service_and_exports_know_nothing_of_the_web(room):
+    for path in modules(room):
+        for name in imports(path):
+            top = name.split(".")[0]
+            assert top not in WEB | ASYNC_SERVERS, f"{path} imports {name}"
+            assert not name.startswith("workshop.web"), f"{path} imports the web adapter ({name})"
+
+
+def test_adapters_depend_on_the_core_never_the_reverse():
+    for path in modules("store") + modules("service") + modules("export"):
+        assert not any(name.startswith(("workshop.cli", "workshop.app")) for name in imports(path)), path
+
+
+def test_the_web_adapter_talks_to_the_service_only():
+    for path in modules("web"):
+        source = path.read_text(encoding="utf-8")
+        assert not any(name.startswith("workshop.store") for name in imports(path)), f"{path} imports the store"
+        assert ".store." not in source and ".store)" not in source, f"{path} reaches through the service to its store"
 
 
 def test_only_the_serve_module_imports_an_async_server():
-    for path in PACKAGE.rglob("*.py"):
-        if path.name == "serve.py":
+    for path in modules(""):
+        if path.name == "serve.py" and path.parent == PACKAGE:
             continue
         for name in imports(path):
-            assert name.split(".")[0] not in {"gevent", "eventlet"}, f"{path} imports {name}"
+            assert name.split(".")[0] not in ASYNC_SERVERS, f"{path} imports {name}"
+
+
+def test_nothing_creates_a_socketio_server_at_import_time():
+    for path in modules(""):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # module level only
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                called = ast.unparse(node.value.func)
+                assert called not in {"SocketIO", "Flask", "open_store"}, f"{path}: {ast.unparse(node)}"

@@ -5,7 +5,7 @@ import pytest
 from workshop.core import assessment as rules
 from workshop.core.assessment import Assessment
 from workshop.core.errors import BadRequest, Closed, NotFound, NotOpen, NotRevealed
-from workshop.core.frameworks import BUILTIN_DIRECTORY, load_frameworks
+from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 
 FRAMEWORK = load_frameworks([BUILTIN_DIRECTORY])["forrester-path"]
 FIRST = FRAMEWORK.practices[0].id

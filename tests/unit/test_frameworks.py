@@ -7,13 +7,8 @@ from pathlib import Path
 import pytest
 
 from workshop.core.errors import FrameworkError, NotFound
-from workshop.core.frameworks import (
-    BUILTIN_DIRECTORY,
-    framework_from_dict,
-    framework_to_dict,
-    load_framework_file,
-    load_frameworks,
-)
+from workshop.core.frameworks import framework_from_dict, framework_to_dict
+from workshop.frameworks import BUILTIN_DIRECTORY, load_framework_file, load_frameworks
 
 SEEDS = Path(os.environ.get("WORKSHOP_SEEDS", Path(__file__).resolve().parents[3] / "shared" / "seeds"))
 SHIPPED = {

@@ -3,7 +3,8 @@
 import pytest
 
 from workshop.core.errors import BadRequest
-from workshop.core.frameworks import BUILTIN_DIRECTORY, framework_from_dict, load_frameworks
+from workshop.core.frameworks import framework_from_dict
+from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 from workshop.core.placement import PracticeLevel, place
 
 FRAMEWORKS = load_frameworks([BUILTIN_DIRECTORY])
@@ -288,10 +289,11 @@ def test_explanation_of_a_custom_framework_with_an_empty_middle_stage():
 def test_the_placement_as_data():
     data = place(TEMKIN_SIX, up_to(TEMKIN_SIX, 1)).as_dict()
     assert set(data) == {
-        "stage", "stage_name", "next_stage", "next_stage_name", "threshold", "profile",
+        "stage", "stage_name", "stage_index", "stages", "next_stage", "next_stage_name", "threshold", "profile",
         "action_plan", "key_obstacle", "explanation", "provisional", "unassessed",
     }
     assert (data["stage"], data["stage_name"], data["next_stage"]) == ("explore", "Explore", "mobilize")
+    assert data["stage_index"] == 2 and data["stages"][1] == {"id": "explore", "name": "Explore"}
     assert data["action_plan"][0] == {
         "practice": "mobilize-cx-executive",
         "text": TEMKIN_SIX.stages[2].practices[0].text,

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from workshop.core import analysis
 from workshop.core import assessment as rules
 from workshop.core.assessment import Assessment, Settings
-from workshop.core.frameworks import BUILTIN_DIRECTORY, framework_from_dict, load_frameworks
+from workshop.core.frameworks import framework_from_dict
+from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 from workshop.core.results import build_results
 
 LEVELS = ("missing", "ad_hoc", "repeatable", "systematic")
@@ -282,7 +283,7 @@ def test_the_perception_gap_uses_only_the_shown_segments():
     )
     state = revealed(opened(assessment(Settings(segments=SEGMENTS)), "p1"), "p1")
     gap = build_results(state, votes).practice("p1").gap
-    assert gap == {"gap": 3.0, "highest": "Leadership", "lowest": "Frontline", "median_gap": 3}
+    assert gap.as_dict() == {"gap": 3.0, "highest": "Leadership", "lowest": "Frontline", "median_gap": 3}
 
 
 segment_sizes = st.fixed_dictionaries(

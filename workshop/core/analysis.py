@@ -36,6 +36,7 @@ LABEL_MEANING = {
     TOO_FEW: "Not enough people rated this practice to say.",
     UNCLEAR: "Many people said they don't know: the group lacks the information to judge.",
 }
+LABEL_ICONS = {AGREED: "●", LEANING: "◐", SPLIT: "◌", POLARISED: "⇹", TOO_FEW: "…", UNCLEAR: "?"}
 # Most divided first: the order of the discussion queue.
 DIVIDED_ORDER = (POLARISED, SPLIT, LEANING, UNCLEAR, TOO_FEW, AGREED)
 DIVIDED = frozenset({POLARISED, SPLIT, LEANING})
@@ -104,10 +105,7 @@ class RoundResult:
             "counts": self.counts_by_level(),
             "voters": self.voters,
             "abstaining": self.abstaining,
-            "distribution": {
-                level.value: _round(count / total) if total else None
-                for level, count in zip(scale.LEVELS, self.counts)
-            },
+            "shares": self.shares(),
             "modes": list(self.modes),
             "mode_share": _round(self.mode_share),
             "median_low": self.median_low,
@@ -128,7 +126,25 @@ class RoundResult:
             "abstaining_share": _round(self.abstaining_share),
             "label": self.label,
             "label_text": LABEL_TEXT[self.label],
+            "label_meaning": LABEL_MEANING[self.label],
         }
+
+    def shares(self) -> dict[str, float | None]:
+        """Each level's share of the rated votes ("don't know" is not part of them), rounded."""
+        total = self.voters
+        return {
+            level.value: _round(count / total) if total else None
+            for level, count in zip(scale.LEVELS, self.counts, strict=True)
+        }
+
+    def public_dict(self) -> dict:
+        """What every phone sees after a reveal: the distribution and its label, no statistics."""
+        full = self.as_dict()
+        return {name: full[name] for name in PUBLIC_FIGURES}
+
+
+# what ``public_dict`` keeps of ``as_dict``: one serialiser, so the names cannot drift
+PUBLIC_FIGURES = ("counts", "voters", "abstaining", "shares", "label", "label_text", "label_meaning")
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
@@ -186,7 +202,7 @@ def is_polarised(counts: tuple[int, ...], peak_share: float) -> bool:
     An empty level between the camps (a gap) is the clearest case. A shallow dip is not a valley:
     10, 9, 10, 0 is a spread across three neighbouring levels (split), not two camps. A far
     minority smaller than ``peak_share`` is not a camp: it keeps the group from ``agreed`` (see
-    ``is_agreed``) but is not polarisation.
+    ``_is_agreed``) but is not polarisation.
     """
     total = sum(counts)
     if not total:
@@ -197,17 +213,6 @@ def is_polarised(counts: tuple[int, ...], peak_share: float) -> bool:
             if smaller / total >= peak_share and min(counts[low + 1 : high]) * 2 <= smaller:
                 return True
     return False
-
-
-def is_agreed(counts: tuple[int, ...], share: float, minimum_rwg: float) -> bool:
-    """One level holds at least ``share`` of the votes, nobody voted more than one level away
-    from it, and r_wg is at least ``minimum_rwg``.
-
-    The middle condition is what makes two camps with an empty level between them (however
-    small the second camp) never agreed: somebody then sees the practice two or more levels
-    differently, and that view should be heard before the group's level is recorded.
-    """
-    return _is_agreed(counts, share, minimum_rwg, agreement.rwg(counts))
 
 
 def _is_agreed(counts: tuple[int, ...], share: float, minimum_rwg: float, within: float | None) -> bool:
@@ -318,7 +323,7 @@ class Shift:
             "consensus_change": _round(self.consensus_change),
             "from_label": self.from_label,
             "to_label": self.to_label,
-            "text": self.describe(),
+            "description": self.describe(),
         }
 
 
@@ -362,24 +367,39 @@ def session_alpha(unit_counts: Iterable[tuple[int, ...]]) -> float | None:
     return agreement.krippendorff_alpha(units, metric="ordinal")
 
 
-def perception_gap(results: Mapping[str, RoundResult]) -> dict | None:
+@dataclass(frozen=True)
+class PerceptionGap:
+    """The largest difference between segments' views of one practice."""
+
+    gap: float  # in levels, between the highest and the lowest segment's mean rank
+    highest: str
+    lowest: str
+    median_gap: int | None  # the difference of the two segments' lower medians
+
+    def as_dict(self) -> dict:
+        return {"gap": _round(self.gap), "highest": self.highest, "lowest": self.lowest, "median_gap": self.median_gap}
+
+
+def perception_gap(results: Mapping[str, RoundResult]) -> PerceptionGap | None:
     """The largest difference between segments' mean levels on one practice.
 
-    Pass only the segments that may be shown. ``gap`` is in levels (mean ranks), ``median_gap``
-    the difference of the two segments' lower medians; None with fewer than two rated segments.
+    Pass only the segments that may be shown. None with fewer than two rated segments, or when
+    every segment's mean is the same: there is then no gap to point out (and no "higher than").
     """
     means = {name: result.mean for name, result in results.items() if result.mean is not None}
     if len(means) < 2:
         return None
     high = max(means, key=means.get)
     low = min(means, key=means.get)
-    return {
-        "gap": _round(means[high] - means[low]),
-        "highest": high,
-        "lowest": low,
-        "median_gap": (
+    if means[high] == means[low]:
+        return None
+    return PerceptionGap(
+        gap=means[high] - means[low],
+        highest=high,
+        lowest=low,
+        median_gap=(
             scale.rank_of(results[high].median_low) - scale.rank_of(results[low].median_low)
             if results[high].median_low and results[low].median_low
             else None
         ),
-    }
+    )

@@ -14,7 +14,7 @@ Each rule takes the current ``Assessment`` and returns the facts to persist (``C
 writes them and the adapters broadcast. Nothing here performs I/O.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -29,6 +29,8 @@ CLOSED = "closed"
 PENDING = "pending"
 OPEN = "open"
 REVEALED = "revealed"
+
+MIN_SEGMENT_SIZE = 3
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,16 @@ class Settings:
     leaning_pair_share: float = 0.75
     polarised_share: float = 0.25
     unclear_share: float = 0.50
+
+    @property
+    def segment_minimum(self) -> int:
+        """Rated votes a segment needs before its figures are shown: never below three, so two
+        people cannot read each other's votes off a segment's counts (docs/agreement.md)."""
+        return max(MIN_SEGMENT_SIZE, self.min_segment_size)
+
+    def updated(self, changes: Mapping[str, object]) -> "Settings":
+        """These settings with some fields changed (already validated by ``protocol``)."""
+        return replace(self, **changes)
 
     def as_dict(self) -> dict:
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -346,3 +358,70 @@ def ensure_segment(assessment: Assessment, segment: str | None) -> str | None:
             f"segment must be one of {', '.join(assessment.settings.segments)}, not {segment!r}"
         )
     return segment
+
+
+def reveal_due(assessment: Assessment, timer: Timer | None, now: float, present: int, voted: int) -> bool:
+    """Whether the round the room is voting on should be revealed now, without the facilitator:
+    its countdown has ended, or (with automatic reveal on) everyone present has voted on it.
+
+    ``present`` and ``voted`` count the participants connected now and those of them who voted on
+    the current practice's open round; a room with nobody present is never revealed automatically.
+    """
+    current = assessment.current_practice
+    if assessment.closed or current is None or assessment.practice_status(current) != OPEN:
+        return False
+    if timer_applies(assessment, timer) and timer.ends_at <= now:
+        return True
+    return assessment.settings.auto_reveal and present > 0 and voted >= present
+
+
+@dataclass(frozen=True)
+class ParticipantInfo:
+    """What a participant chose to say about themselves: a display name and a segment."""
+
+    name: str | None
+    segment: str | None
+
+
+def resumed_participant(assessment: Assessment, current: ParticipantInfo, requested: ParticipantInfo) -> ParticipantInfo | None:
+    """The identity a resuming participant ends up with, or None when nothing changes.
+
+    A name or segment sent with the token replaces the stored one (a phone that joined without a
+    name can add it later); a field not sent keeps its value. A closed session changes nothing.
+    """
+    ensure_can_join(assessment, resuming=True)
+    segment = ensure_segment(assessment, requested.segment)
+    if assessment.closed or (requested.name is None and segment is None):
+        return None
+    updated = ParticipantInfo(
+        requested.name if requested.name is not None else current.name,
+        segment if segment is not None else current.segment,
+    )
+    return None if updated == current else updated
+
+
+def new_participant(assessment: Assessment, requested: ParticipantInfo) -> ParticipantInfo:
+    """The identity of a new participant, if the session accepts one."""
+    ensure_can_join(assessment, resuming=False)
+    return ParticipantInfo(requested.name, ensure_segment(assessment, requested.segment))
+
+
+def framework_for_new_session(
+    framework_id: str,
+    organization: str | None,
+    organization_key: str | None,
+    previous: Assessment | None,
+    lookup: Callable[[str], Framework],
+) -> Framework:
+    """The framework a new session uses: a follow-up (``previous``) keeps the earlier session's own
+    copy, so editing a framework file never makes two assessments of one organisation incomparable.
+
+    An organisation key only means something with the organisation it opens.
+    """
+    if organization_key and not organization:
+        raise BadRequest("organization_key was given without an organization")
+    if previous is None:
+        return lookup(framework_id)
+    if previous.framework.id != framework_id:
+        raise BadRequest("a follow-up assessment must use the same framework as the previous one")
+    return previous.framework

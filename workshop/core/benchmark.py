@@ -16,7 +16,8 @@ from statistics import median
 
 from . import scale
 from .frameworks import Framework
-from .placement import PracticeLevel, number, place, plural
+from .placement import PracticeLevel, place
+from .wording import number, plural
 
 MINIMUM_PEERS = 5
 
@@ -35,12 +36,8 @@ def benchmark_point(
 ) -> BenchmarkPoint:
     """Place a session's levels at ``threshold`` and keep what the benchmark compares."""
     placement = place(framework, levels, threshold)
-    index = next(
-        (position for position, stage in enumerate(framework.stages, start=1) if stage.id == placement.stage_id),
-        0,
-    )
     return BenchmarkPoint(
-        stage_index=index,
+        stage_index=placement.stage_index,
         shares={row.stage_id: row.share for row in placement.profile},
         rated=sum(1 for item in levels.values() if item.level is not None),
     )

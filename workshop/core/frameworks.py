@@ -3,15 +3,13 @@
 A framework is an ordered list of stages; each stage has a description, optionally the key obstacle
 to advancing beyond it, and the practices a group rates on the adoption scale. Every practice keeps
 the sentence of its source article it comes from (``source``), so a facilitator can show where it
-comes from. See ``docs/frameworks.md`` for the file format.
+comes from. See ``docs/frameworks.md`` for the file format; ``workshop/frameworks`` reads the files.
 """
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from .errors import FrameworkError, NotFound
 
@@ -19,8 +17,6 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_NAME = 120
 MAX_TEXT = 400
 MAX_LONG_TEXT = 2000
-
-BUILTIN_DIRECTORY = Path(__file__).resolve().parent.parent / "frameworks"
 
 
 @dataclass(frozen=True)
@@ -84,10 +80,6 @@ class Framework:
 
     def has_practice(self, practice_id: str) -> bool:
         return practice_id in self._practice_by_id
-
-    def position(self, practice_id: str) -> int:
-        """The 1-based position of a practice in framework order."""
-        return self.practices.index(self.practice(practice_id)) + 1
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -244,37 +236,6 @@ def framework_to_dict(framework: Framework) -> dict:
     if framework.notes:
         data["notes"] = framework.notes
     return data
-
-
-def load_framework_file(path: Path) -> Framework:
-    """Read and validate one framework file."""
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise FrameworkError(str(path), "(file)", f"is not valid TOML: {error}") from None
-    except OSError as error:
-        raise FrameworkError(str(path), "(file)", f"cannot be read: {error.strerror}") from None
-    return framework_from_dict(data, str(path))
-
-
-def load_frameworks(directories: Iterable[Path]) -> dict[str, Framework]:
-    """Load every ``*.toml`` file of the directories, in order; ids must be unique across all."""
-    frameworks: dict[str, Framework] = {}
-    origin: dict[str, Path] = {}
-    for directory in directories:
-        directory = Path(directory)
-        if not directory.is_dir():
-            raise FrameworkError(str(directory), "(directory)", "does not exist or is not a directory")
-        for path in sorted(directory.glob("*.toml")):
-            framework = load_framework_file(path)
-            if framework.id in frameworks:
-                raise FrameworkError(
-                    str(path), "id", f"{framework.id!r} is already defined in {origin[framework.id]}"
-                )
-            frameworks[framework.id] = framework
-            origin[framework.id] = path
-    return frameworks
 
 
 def get_framework(frameworks: Mapping[str, Framework], framework_id: str) -> Framework:

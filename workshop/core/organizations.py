@@ -8,8 +8,9 @@ session, stored only as a SHA-256 hash). Names are unique regardless of case and
 from dataclasses import dataclass
 
 from .errors import BadRequest, Forbidden, Unauthorized
-from .progress import DEFAULT_REVIEW_MONTHS
 
+# Temkin (seed 003): "Repeat the self-test every six months to track your progress."
+DEFAULT_REVIEW_MONTHS = 6
 MIN_REVIEW_MONTHS = 1
 MAX_REVIEW_MONTHS = 60
 
@@ -44,7 +45,7 @@ def no_key(name: str) -> Unauthorized:
 
 
 def check_review_months(value) -> int:
-    """Validate a review interval in months."""
+    """Validate a review interval in months: the only place its bounds are checked."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest("review_months must be a whole number of months")
     if not MIN_REVIEW_MONTHS <= value <= MAX_REVIEW_MONTHS:

@@ -11,23 +11,7 @@ from dataclasses import dataclass
 
 from . import scale
 from .frameworks import Framework, Stage
-
-NUMBER_WORDS = (
-    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty",
-)
-
-
-def number(count: int) -> str:
-    """A count as a word up to twenty ("three"), as digits beyond."""
-    return NUMBER_WORDS[count] if 0 <= count < len(NUMBER_WORDS) else str(count)
-
-
-def plural(count: int, word: str) -> str:
-    """"one practice", "two practices"."""
-    return f"{number(count)} {word}{'' if count == 1 else 's'}"
-
+from .wording import all_of, join_words, number, plural, sentence_case
 
 @dataclass(frozen=True)
 class PracticeLevel:
@@ -96,6 +80,8 @@ class Placement:
 
     stage_id: str | None  # None: not even the first stage is reached
     stage_name: str | None
+    stage_index: int  # 1-based position of the stage reached; 0 when not placed
+    stages: tuple[tuple[str, str], ...]  # (id, name) of every stage, in order
     next_stage_id: str | None  # None: the final stage is reached
     next_stage_name: str | None
     threshold: str
@@ -111,6 +97,8 @@ class Placement:
         return {
             "stage": self.stage_id,
             "stage_name": self.stage_name,
+            "stage_index": self.stage_index,
+            "stages": [{"id": stage_id, "name": name} for stage_id, name in self.stages],
             "next_stage": self.next_stage_id,
             "next_stage_name": self.next_stage_name,
             "threshold": self.threshold,
@@ -193,6 +181,8 @@ def place(
     return Placement(
         stage_id=reached.id if reached else None,
         stage_name=reached.name if reached else None,
+        stage_index=reached_index + 1,
+        stages=tuple((stage.id, stage.name) for stage in framework.stages),
         next_stage_id=following.id if following else None,
         next_stage_name=following.name if following else None,
         threshold=threshold_level.value,
@@ -212,14 +202,6 @@ def _level_name(item: ActionItem) -> str:
         return "not rated"
     name = scale.level(item.level).label
     return f"{name}, provisional" if item.provisional else name
-
-
-def _sentence_case(text: str) -> str:
-    """Lower-case the first letter to continue a sentence, unless the word is an acronym (CX)."""
-    text = text.strip().rstrip(".")
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
 
 
 def explain(
@@ -246,10 +228,10 @@ def explain(
             )
         else:
             described = [
-                f"{_all(p.practices)} {p.name} practice{'s' if p.practices > 1 else ''}" for p in met
+                f"{all_of(p.practices)} {p.name} practice{'s' if p.practices > 1 else ''}" for p in met
             ]
             verb = "is" if len(met) == 1 and met[0].practices == 1 else "are"
-            reasons = f"{_join(described)} {verb} {bar}"
+            reasons = f"{join_words(described)} {verb} {bar}"
             if not profile[reached_index].practices:
                 reasons += f", and {reached.name} has no practices of its own to rate"
         sentences.append(f"Placed in {reached.name}{', the final stage' if final else ''}: {reasons}.")
@@ -278,7 +260,7 @@ def explain(
         # Each stage's obstacle is what stands between it and the next stage; the final stage's
         # (Temkin's Embed: keeping the brand identity alive) is what it takes to stay there.
         where = f"in {reached.name}" if final else f"to advancing from {reached.name}"
-        sentences.append(f"The key obstacle {where}: {_sentence_case(reached.key_obstacle)}.")
+        sentences.append(f"The key obstacle {where}: {sentence_case(reached.key_obstacle)}.")
     if provisional:
         sentences.append(
             f"{plural(provisional, 'level').capitalize()} {'is' if provisional == 1 else 'are'} "
@@ -290,13 +272,3 @@ def explain(
             "not been rated yet and count as not met."
         )
     return " ".join(sentences)
-
-
-def _all(count: int) -> str:
-    return "the" if count == 1 else "both" if count == 2 else f"all {number(count)}"
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -14,10 +14,9 @@ from datetime import date
 from . import scale
 from .analysis import POLARISED, SPLIT
 from .errors import BadRequest
-from .placement import PracticeLevel, number, plural
+from .organizations import check_review_months
 from .results import SessionResults
-
-DEFAULT_REVIEW_MONTHS = 6
+from .wording import number, plural
 STUCK_LEVELS = frozenset({scale.MISSING.value, scale.AD_HOC.value})
 # A disagreement, between sessions: the group is split or polarised (a mere lean is not news).
 DISAGREEMENT = frozenset({POLARISED, SPLIT})
@@ -91,15 +90,13 @@ def snapshot(results: SessionResults, participants: int) -> Snapshot:
     """Reduce a session's results to what trends and comparisons need."""
     assessment = results.assessment
     placement = results.placement
-    stages = tuple((stage.id, stage.name) for stage in assessment.framework.stages)
-    index = next((i for i, (stage_id, _) in enumerate(stages, start=1) if stage_id == placement.stage_id), 0)
     practices = tuple(
         SnapshotPractice(
             id=view.practice.id,
             text=view.practice.text,
             stage_id=view.stage.id,
-            level=view.consolidated_level or view.computed_level,
-            provisional=view.decision is None and view.computed_level is not None,
+            level=view.level,
+            provisional=view.provisional,
             label=view.result.label if view.result else None,
         )
         for view in results.practices
@@ -112,24 +109,13 @@ def snapshot(results: SessionResults, participants: int) -> Snapshot:
         created_at=assessment.created_at or "",
         framework_id=assessment.framework.id,
         framework_name=assessment.framework.name,
-        stages=stages,
-        stage_index=index,
+        stages=placement.stages,
+        stage_index=placement.stage_index,
         threshold=placement.threshold,
         practices=practices,
         action_plan=tuple(item.practice_id for item in placement.action_plan),
         participants=participants,
     )
-
-
-def practice_levels(results: SessionResults) -> dict[str, PracticeLevel]:
-    """Each practice's level as placement sees it: consolidated, else computed (provisional)."""
-    levels = {}
-    for view in results.practices:
-        if view.decision is not None:
-            levels[view.practice.id] = PracticeLevel(view.practice.id, view.decision.level)
-        elif view.computed_level is not None:
-            levels[view.practice.id] = PracticeLevel(view.practice.id, view.computed_level, provisional=True)
-    return levels
 
 
 # --- trends ----------------------------------------------------------------------------------------
@@ -421,7 +407,6 @@ def next_due(last_created_at: str | None, interval_months: int, today: date) -> 
     """The next assessment's due date after the last one (None when there was none)."""
     if not last_created_at:
         return None
-    if not 1 <= interval_months <= 60:
-        raise BadRequest(f"the review interval must be between 1 and 60 months, not {interval_months}")
+    check_review_months(interval_months)
     last = date.fromisoformat(last_created_at[:10])
     return Due(last, interval_months, add_months(last, interval_months), today)

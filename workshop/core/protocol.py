@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import scale
+from . import analysis, scale
 from .assessment import ALL, Settings
 from .errors import BadRequest
 
@@ -38,7 +38,8 @@ TALLY = "tally"
 CLIENT_EVENTS = (
     JOIN, VOTE, HOST, WATCH, OPEN, REVEAL, REVOTE, CONSOLIDATE, CLOSE, REASONS, TIMER, SPOTLIGHT,
     SETTINGS, NOTES, ROSTER,
-)
+)  # fmt: skip
+SERVER_EVENTS = (STATE, TALLY)
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: unambiguous when read aloud
 CODE_LENGTH = 6
@@ -342,33 +343,48 @@ def parse_notes(data) -> str | None:
     return payload.text("notes", MAX_SESSION_NOTES, multiline=True)
 
 
-def parse_settings(data, base: Settings | None = None, *, allow_segments: bool = True) -> Settings:
-    """Validate session settings; fields not given keep ``base``'s values (the defaults)."""
-    base = base or Settings()
-    fields = tuple(Settings.__dataclass_fields__)
-    if not allow_segments:
-        fields = tuple(name for name in fields if name != "segments")
-    payload = Payload(data, fields, what="settings")
-    values = base.as_dict()
-    values["segments"] = tuple(base.segments)
+SETTING_FIELDS = tuple(Settings.__dataclass_fields__)
+SHARE_SETTINGS = ("agreed_share", "agreed_rwg", "leaning_pair_share", "polarised_share", "unclear_share")
+
+
+def _setting_changes(payload: Payload) -> dict:
+    """The settings a payload gives, validated; fields it leaves out are not in the result."""
+    changes: dict = {}
     threshold = payload.choice("placement_threshold", scale.LEVEL_VALUES)
     if threshold is not None:
-        values["placement_threshold"] = threshold
+        changes["placement_threshold"] = threshold
     auto_reveal = payload.boolean("auto_reveal")
     if auto_reveal is not None:
-        values["auto_reveal"] = auto_reveal
+        changes["auto_reveal"] = auto_reveal
     for name, low, high in (("min_voters", 2, 1000), ("min_segment_size", 3, 1000)):
         value = payload.integer(name, low, high)
         if value is not None:
-            values[name] = value
-    for name in ("agreed_share", "agreed_rwg", "leaning_pair_share", "polarised_share", "unclear_share"):
+            changes[name] = value
+    for name in SHARE_SETTINGS:
         value = payload.number(name, 0.05, 1.0)
         if value is not None:
-            values[name] = value
+            changes[name] = value
     segments = payload.raw("segments", False)
     if segments is not None:
-        values["segments"] = parse_segments(segments)
-    return Settings(**values)
+        changes["segments"] = parse_segments(segments)
+    return changes
+
+
+def parse_settings(data) -> Settings:
+    """A new session's settings; fields not given keep their documented defaults."""
+    return Settings().updated(_setting_changes(Payload(data, SETTING_FIELDS, what="settings")))
+
+
+@dataclass(frozen=True)
+class SettingsUpdate:
+    """Settings a facilitator changes during a session (never the segments: people chose theirs)."""
+
+    changes: Mapping[str, object]
+
+
+def parse_settings_update(data) -> SettingsUpdate:
+    fields = tuple(name for name in SETTING_FIELDS if name != "segments")
+    return SettingsUpdate(_setting_changes(Payload(data, fields, what="settings")))
 
 
 def parse_segments(value) -> tuple[str, ...]:
@@ -408,3 +424,32 @@ def parse_new_session(data) -> NewSession:
         previous=normalise_code(previous) if previous is not None else None,
         organization_key=payload.token("organization_key", required=False),
     )
+
+
+def client_constants() -> dict:
+    """What the browser needs to know of the protocol and the vocabulary, sent in every page so
+    that JavaScript never mirrors a Python constant by hand: the scale, the agreement labels, the
+    length limits and the join code's alphabet."""
+    return {
+        "scale": scale.scale_as_dict(),
+        "labels": {
+            label: {
+                "text": analysis.LABEL_TEXT[label],
+                "meaning": analysis.LABEL_MEANING[label],
+                "icon": analysis.LABEL_ICONS[label],
+            }
+            for label in analysis.LABELS
+        },
+        "limits": {
+            "name": MAX_NAME,
+            "note": MAX_NOTE,
+            "title": MAX_TITLE,
+            "organization": MAX_ORGANIZATION,
+            "token": MAX_TOKEN,
+            "segments": MAX_SEGMENTS,
+            "segment_name": MAX_SEGMENT_NAME,
+            "session_notes": MAX_SESSION_NOTES,
+            "timer_seconds": MAX_TIMER_SECONDS,
+        },
+        "code": {"alphabet": CODE_ALPHABET, "length": CODE_LENGTH},
+    }

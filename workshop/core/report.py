@@ -12,15 +12,16 @@ ones ``results`` chose to show (large enough segments only).
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from . import analysis, scale
-from .assessment import Decision
+from . import analysis, reasons, scale
 from .benchmark import Benchmark
-from .placement import Placement, plural
-from .results import PracticeView, SessionResults
+from .placement import Placement
+from .reasons import Reason
+from .results import PracticeRef, PracticeView, SessionResults
+from .wording import plural
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DONT_KNOW_WARNING_SHARE = 0.25  # "don't know" share above which a practice gets a data-quality note
 
 
@@ -35,165 +36,6 @@ def level_label(value: str | None) -> str:
 
 def _round4(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
-
-
-@dataclass(frozen=True)
-class PracticeRef:
-    """Which practice a list entry is about."""
-
-    id: str
-    position: int
-    text: str
-    stage_id: str
-    stage_name: str
-
-    def as_dict(self) -> dict:
-        return {
-            "practice": self.id,
-            "position": self.position,
-            "text": self.text,
-            "stage": self.stage_id,
-        }
-
-
-@dataclass(frozen=True)
-class Reason:
-    """A reason a participant gave with a vote, without who gave it."""
-
-    round: int
-    level: str
-    note: str
-
-    def as_dict(self) -> dict:
-        return {"round": self.round, "level": self.level, "note": self.note}
-
-
-@dataclass(frozen=True)
-class RoundRow:
-    """One round of one practice; before its reveal only the number of answers."""
-
-    number: int
-    revealed: bool
-    votes: int
-    result: analysis.RoundResult | None
-    segments: tuple[tuple[str, analysis.RoundResult], ...]
-    hidden_segments: tuple[str, ...]
-
-    def as_dict(self) -> dict:
-        data = {"number": self.number, "revealed": self.revealed, "votes": self.votes}
-        if self.result is None:
-            data["result"] = None
-            return data
-        data["result"] = result_dict(self.result)
-        data["segments"] = [{"segment": name, **result_dict(result)} for name, result in self.segments]
-        data["hidden_segments"] = list(self.hidden_segments)
-        return data
-
-
-def result_dict(result: analysis.RoundResult) -> dict:
-    """The figures of one round the summary carries, rounded to four decimals."""
-    total = result.voters
-    return {
-        "counts": result.counts_by_level(),
-        "voters": result.voters,
-        "abstaining": result.abstaining,
-        "abstaining_share": _round4(result.abstaining_share),
-        "shares": {
-            level.value: _round4(count / total) if total else None
-            for level, count in zip(scale.LEVELS, result.counts)
-        },
-        "label": result.label,
-        "label_text": analysis.LABEL_TEXT[result.label],
-        "consensus": _round4(result.consensus),
-        "agreement": _round4(result.agreement),
-        "dispersion": _round4(result.dispersion),
-        "rwg": _round4(result.rwg),
-        "mode_share": _round4(result.mode_share),
-        "median_low": result.median_low,
-        "median_high": result.median_high,
-        "mean": _round4(result.mean),
-        "computed_level": result.computed_level,
-    }
-
-
-@dataclass(frozen=True)
-class PracticeRow:
-    """Everything the summary says about one practice."""
-
-    ref: PracticeRef
-    status: str  # pending | open | revealed
-    rounds: tuple[RoundRow, ...]
-    result: analysis.RoundResult | None  # the latest revealed round
-    latest_revealed_round: int | None
-    computed_level: str | None
-    decision: Decision | None  # the consolidation that applies to the latest round
-    reasons: tuple[Reason, ...]
-    shift: analysis.Shift | None
-    gap: dict | None
-    in_action_plan: bool
-
-    @property
-    def consolidated_level(self) -> str | None:
-        return self.decision.level if self.decision else None
-
-    @property
-    def level(self) -> str | None:
-        """The level placement used: consolidated, else computed from the votes (provisional)."""
-        return self.consolidated_level or self.computed_level
-
-    @property
-    def provisional(self) -> bool:
-        return self.decision is None and self.computed_level is not None
-
-    @property
-    def overridden(self) -> bool:
-        return bool(self.decision and self.decision.overridden)
-
-    def as_dict(self) -> dict:
-        decision = self.decision
-        return {
-            **self.ref.as_dict(),
-            "stage_name": self.ref.stage_name,
-            "status": self.status,
-            "rounds": [row.as_dict() for row in self.rounds],
-            "latest_revealed_round": self.latest_revealed_round,
-            "label": self.result.label if self.result else None,
-            "consensus": _round4(self.result.consensus) if self.result else None,
-            "voters": self.result.voters if self.result else 0,
-            "abstaining": self.result.abstaining if self.result else 0,
-            "computed_level": self.computed_level,
-            "consolidated_level": self.consolidated_level,
-            "level": self.level,
-            "provisional": self.provisional,
-            "decision": decision.as_dict() if decision else None,
-            "reasons": [reason.as_dict() for reason in self.reasons],
-            "shift": shift_dict(self.shift) if self.shift else None,
-            "gap": gap_dict(self.gap) if self.gap else None,
-            "in_action_plan": self.in_action_plan,
-        }
-
-
-def shift_dict(shift: analysis.Shift) -> dict:
-    return {
-        "from_round": shift.from_round,
-        "to_round": shift.to_round,
-        "kind": shift.kind,
-        "direction": shift.direction,
-        "level_change": shift.level_change,
-        "consensus_change": _round4(shift.consensus_change),
-        "from_label": shift.from_label,
-        "to_label": shift.to_label,
-        "description": shift.describe(),
-    }
-
-
-def gap_dict(gap: Mapping) -> dict:
-    return {
-        "gap": _round4(gap["gap"]),
-        "highest": gap["highest"],
-        "lowest": gap["lowest"],
-        "median_gap": gap["median_gap"],
-    }
 
 
 @dataclass(frozen=True)
@@ -288,7 +130,7 @@ class ShiftEntry:
     shift: analysis.Shift
 
     def as_dict(self) -> dict:
-        return {**self.ref.as_dict(), **shift_dict(self.shift)}
+        return {**self.ref.as_dict(), **self.shift.as_dict()}
 
 
 @dataclass(frozen=True)
@@ -384,71 +226,35 @@ class Report:
     generated_at: str
     session: SessionInfo
     placement: Placement
-    stage_index: int  # 1-based position of the stage reached; 0 when not placed
-    stages: tuple[tuple[str, str], ...]  # (id, name) in framework order
-    practices: tuple[PracticeRow, ...]
+    practices: tuple[PracticeView, ...]
+    reasons: Mapping[str, tuple[Reason, ...]]  # practice id -> reasons of its revealed rounds, ordered
     agreement: AgreementSummary
     shifts: tuple[ShiftEntry, ...]
     segment_gaps: tuple[SegmentGap, ...]
     data_quality: DataQuality
     benchmark: Benchmark | None = None
 
-    def practice(self, practice_id: str) -> PracticeRow:
-        for row in self.practices:
-            if row.ref.id == practice_id:
-                return row
+    def practice(self, practice_id: str) -> PracticeView:
+        for view in self.practices:
+            if view.practice.id == practice_id:
+                return view
         raise KeyError(practice_id)
+
+    def reasons_of(self, view: PracticeView, round_number: int | None = None) -> tuple[Reason, ...]:
+        """The reasons of a practice (of one of its rounds), in the order they are shown."""
+        found = self.reasons.get(view.practice.id, ())
+        return found if round_number is None else tuple(r for r in found if r.round == round_number)
 
     def to_dict(self) -> dict:
         """The summary as JSON-able data (docs/summary.schema.json)."""
-        placement = self.placement
         return {
             "schema_version": SCHEMA_VERSION,
             "generated_at": self.generated_at,
             "session": self.session.as_dict(),
-            "placement": {
-                "stage": placement.stage_id,
-                "stage_name": placement.stage_name,
-                "stage_index": self.stage_index,
-                "stages": [{"id": stage_id, "name": name} for stage_id, name in self.stages],
-                "next_stage": placement.next_stage_id,
-                "next_stage_name": placement.next_stage_name,
-                "threshold": placement.threshold,
-                "explanation": placement.explanation,
-                "key_obstacle": placement.key_obstacle,
-                "provisional": placement.provisional,
-                "unassessed": placement.unassessed,
-                "profile": [
-                    {
-                        "stage": row.stage_id,
-                        "name": row.name,
-                        "practices": row.practices,
-                        "assessed": row.assessed,
-                        "at_or_above": row.at_or_above,
-                        "share": _round4(row.share),
-                        "mean_level": _round4(row.mean_level),
-                        "met": row.met,
-                    }
-                    for row in placement.profile
-                ],
-            },
-            "action_plan": {
-                "stage": placement.next_stage_id,
-                "stage_name": placement.next_stage_name,
-                "key_obstacle": placement.key_obstacle,
-                "items": [
-                    {
-                        "practice": item.practice_id,
-                        "text": item.text,
-                        "stage": item.stage_id,
-                        "level": item.level,
-                        "gap": item.gap,
-                        "provisional": item.provisional,
-                    }
-                    for item in placement.action_plan
-                ],
-            },
-            "practices": [row.as_dict() for row in self.practices],
+            "placement": self.placement.as_dict(),
+            "practices": [
+                view.as_dict(with_text=True, reasons=self.reasons_of(view)) for view in self.practices
+            ],
             "agreement": self.agreement.as_dict(),
             "shifts": [entry.as_dict() for entry in self.shifts],
             "segment_gaps": [entry.as_dict() for entry in self.segment_gaps],
@@ -462,25 +268,18 @@ class Report:
 ReasonFacts = Mapping[tuple[str, int], Sequence[tuple[str, str]]]  # (practice, round) -> [(level, note)]
 
 
-def _reason_key(reason: Reason) -> tuple:
-    rank = scale.rank_of(reason.level) if reason.level in scale.LEVEL_VALUES else len(scale.LEVELS) + 1
-    return reason.round, rank, reason.note.casefold(), reason.note
-
-
-def _reasons(view: PracticeView, reasons: ReasonFacts) -> tuple[Reason, ...]:
+def _reasons(results: SessionResults, facts: ReasonFacts) -> dict[str, tuple[Reason, ...]]:
     """Reasons of the revealed rounds only: an open round's reasons are as secret as its votes."""
-    found = [
-        Reason(round_view.number, level, note)
-        for round_view in view.rounds
-        if round_view.revealed
-        for level, note in reasons.get((view.practice.id, round_view.number), ())
-        if note
-    ]
-    return tuple(sorted(found, key=_reason_key))
-
-
-def _ref(view: PracticeView) -> PracticeRef:
-    return PracticeRef(view.practice.id, view.position, view.practice.text, view.stage.id, view.stage.name)
+    found = {}
+    for view in results.practices:
+        readable = reasons.revealed_rounds(results.assessment, view.practice.id)
+        found[view.practice.id] = reasons.ordered(
+            Reason(number, level, note)
+            for number in readable
+            for level, note in facts.get((view.practice.id, number), ())
+            if note
+        )
+    return found
 
 
 def _source(results: SessionResults) -> str:
@@ -545,105 +344,75 @@ def build_report(
     """The session summary, from its derived results and the facts they do not hold."""
     assessment = results.assessment
     settings = assessment.settings
-    placement = results.placement
-    planned = {item.practice_id for item in placement.action_plan}
+    views = results.practices
+    by_id = {view.practice.id: view for view in views}
 
-    rows = []
-    for view in results.practices:
-        revealed = view.latest_revealed
-        rows.append(
-            PracticeRow(
-                ref=_ref(view),
-                status=view.status,
-                rounds=tuple(
-                    RoundRow(
-                        number=round_view.number,
-                        revealed=round_view.revealed,
-                        votes=round_view.votes,
-                        result=round_view.result,
-                        segments=tuple(round_view.segments.items()),
-                        hidden_segments=tuple(round_view.hidden_segments),
-                    )
-                    for round_view in view.rounds
-                ),
-                result=view.result,
-                latest_revealed_round=revealed.number if revealed else None,
-                computed_level=view.computed_level,
-                decision=view.decision,
-                reasons=_reasons(view, reasons),
-                shift=view.shift,
-                gap=view.gap,
-                in_action_plan=view.practice.id in planned,
-            )
-        )
-    by_id = {row.ref.id: row for row in rows}
-
-    revealed_rows = [row for row in rows if row.result is not None]
+    revealed = [view for view in views if view.result is not None]
     agreed = sorted(
-        (row for row in revealed_rows if row.result.label == analysis.AGREED),
-        key=lambda row: (-(row.result.consensus or 0.0), row.ref.position),
+        (view for view in revealed if view.result.label == analysis.AGREED),
+        key=lambda view: (-(view.result.consensus or 0.0), view.position),
     )
     divided = [by_id[pid] for pid in results.queue if by_id[pid].result.divided]
     label_counts = tuple(
-        (label, sum(1 for row in revealed_rows if row.result.label == label)) for label in analysis.LABELS
+        (label, sum(1 for view in revealed if view.result.label == label)) for label in analysis.LABELS
     )
+
+    def entry(view: PracticeView) -> AgreementEntry:
+        return AgreementEntry(view.ref, view.result.label, view.result.consensus, view.level)
+
     agreement = AgreementSummary(
         alpha=results.alpha,
-        agreed=tuple(AgreementEntry(r.ref, r.result.label, r.result.consensus, r.level) for r in agreed),
-        divided=tuple(AgreementEntry(r.ref, r.result.label, r.result.consensus, r.level) for r in divided),
+        agreed=tuple(entry(view) for view in agreed),
+        divided=tuple(entry(view) for view in divided),
         labels=label_counts,
     )
-
-    shifts = tuple(ShiftEntry(row.ref, row.shift) for row in rows if row.shift is not None)
+    shifts = tuple(ShiftEntry(view.ref, view.shift) for view in views if view.shift is not None)
 
     gaps = []
-    for row in rows:
-        if row.gap is None:
+    for view in views:
+        gap = view.gap
+        if gap is None:
             continue
-        revealed_round = next(r for r in reversed(row.rounds) if r.revealed)
         gaps.append(
             SegmentGap(
-                ref=row.ref,
-                highest=row.gap["highest"],
-                lowest=row.gap["lowest"],
-                gap=row.gap["gap"],
-                median_gap=row.gap["median_gap"],
+                ref=view.ref,
+                highest=gap.highest,
+                lowest=gap.lowest,
+                gap=gap.gap,
+                median_gap=gap.median_gap,
                 segments=tuple(
                     (name, result.median_low, result.mean, result.voters)
-                    for name, result in revealed_round.segments
+                    for name, result in view.latest_revealed.segments.items()
                 ),
             )
         )
     gaps.sort(key=lambda entry: (-entry.gap, entry.ref.position))
 
     per_practice = tuple(
-        PracticeVoters(row.ref, row.result.voters if row.result else 0, row.result.abstaining if row.result else 0)
-        for row in rows
+        PracticeVoters(view.ref, view.result.voters if view.result else 0, view.result.abstaining if view.result else 0)
+        for view in views
     )
     quality = DataQuality(
         participants=participants,
-        practices=len(rows),
-        rated=sum(1 for row in rows if row.computed_level is not None),
-        answers=sum(entry.voters + entry.abstaining for entry in per_practice),
-        abstaining=sum(entry.abstaining for entry in per_practice),
+        practices=len(views),
+        rated=sum(1 for view in views if view.computed_level is not None),
+        answers=sum(item.voters + item.abstaining for item in per_practice),
+        abstaining=sum(item.abstaining for item in per_practice),
         per_practice=per_practice,
-        never_rated=tuple(row.ref for row in rows if row.level is None),
-        provisional=tuple(row.ref for row in rows if row.provisional),
-        too_few_voters=tuple(
-            row.ref for row in revealed_rows if row.result.voters < settings.min_voters
-        ),
+        never_rated=tuple(view.ref for view in views if view.level is None),
+        provisional=tuple(view.ref for view in views if view.provisional),
+        too_few_voters=tuple(view.ref for view in revealed if view.result.voters < settings.min_voters),
         many_unknown=tuple(
-            entry.ref
-            for entry in per_practice
-            if entry.abstaining_share is not None and entry.abstaining_share >= DONT_KNOW_WARNING_SHARE
+            item.ref
+            for item in per_practice
+            if item.abstaining_share is not None and item.abstaining_share >= DONT_KNOW_WARNING_SHARE
         ),
-        open_rounds=sum(1 for row in rows for r in row.rounds if not r.revealed),
-        overrides=sum(1 for row in rows if row.overridden),
+        open_rounds=sum(1 for view in views for round_view in view.rounds if not round_view.revealed),
+        overrides=sum(1 for view in views if view.overridden),
         notes=(),
     )
-    quality = DataQuality(**{**vars(quality), "notes": _quality_notes(quality, settings.min_voters)})
+    quality = replace(quality, notes=_quality_notes(quality, settings.min_voters))
 
-    reached = [index for index, stage in enumerate(assessment.framework.stages) if stage.id == placement.stage_id]
     session = SessionInfo(
         code=assessment.code,
         title=assessment.title,
@@ -657,20 +426,19 @@ def build_report(
         closed_at=assessment.closed_at,
         notes=assessment.notes,
         participants=participants,
-        practices=len(rows),
-        rounds=sum(len(row.rounds) for row in rows),
-        revotes=sum(max(0, len(row.rounds) - 1) for row in rows),
+        practices=len(views),
+        rounds=sum(len(view.rounds) for view in views),
+        revotes=sum(max(0, len(view.rounds) - 1) for view in views),
         threshold=settings.placement_threshold,
         segments=tuple(settings.segments),
-        min_segment_size=max(3, settings.min_segment_size),
+        min_segment_size=settings.segment_minimum,
     )
     return Report(
         generated_at=generated_at,
         session=session,
-        placement=placement,
-        stage_index=reached[0] + 1 if reached else 0,
-        stages=tuple((stage.id, stage.name) for stage in assessment.framework.stages),
-        practices=tuple(rows),
+        placement=results.placement,
+        practices=views,
+        reasons=_reasons(results, reasons),
         agreement=agreement,
         shifts=shifts,
         segment_gaps=tuple(gaps),

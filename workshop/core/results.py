@@ -7,13 +7,14 @@ placement. Before a reveal only the number of votes exists here, so nothing can 
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from . import analysis, scale
 from .assessment import OPEN, PENDING, REVEALED, Assessment, Decision
 from .frameworks import Practice, Stage
 from .placement import Placement, PracticeLevel, place
+from .reasons import Reason
 
 LevelCounts = Mapping[tuple[str, int, str | None, str], int]  # (practice, round, segment, level) -> n
 NO_SEGMENT = None
@@ -30,6 +31,29 @@ class RoundView:
     segments: Mapping[str, analysis.RoundResult]  # only segments large enough to show
     hidden_segments: tuple[str, ...]  # the session's other segments (too small, or suppressed)
 
+    def as_dict(self) -> dict:
+        """The round as JSON-able data; before its reveal only the number of answers."""
+        data = {"number": self.number, "revealed": self.revealed, "votes": self.votes, "result": None}
+        if self.result is not None:
+            data["result"] = self.result.as_dict()
+            data["segments"] = [{"segment": name, **result.as_dict()} for name, result in self.segments.items()]
+            data["hidden_segments"] = list(self.hidden_segments)
+        return data
+
+
+@dataclass(frozen=True)
+class PracticeRef:
+    """Which practice a list entry is about."""
+
+    id: str
+    position: int
+    text: str
+    stage_id: str
+    stage_name: str
+
+    def as_dict(self) -> dict:
+        return {"practice": self.id, "position": self.position, "text": self.text, "stage": self.stage_id}
+
 
 @dataclass(frozen=True)
 class PracticeView:
@@ -41,7 +65,12 @@ class PracticeView:
     status: str  # pending | open | revealed
     rounds: tuple[RoundView, ...]
     shift: analysis.Shift | None  # between the last two revealed rounds
-    decision: Decision | None
+    decision: Decision | None  # the consolidation of the latest round, if any
+    in_action_plan: bool = False
+
+    @property
+    def ref(self) -> PracticeRef:
+        return PracticeRef(self.practice.id, self.position, self.practice.text, self.stage.id, self.stage.name)
 
     @property
     def latest(self) -> RoundView | None:
@@ -73,10 +102,73 @@ class PracticeView:
         return self.decision.level if self.decision else None
 
     @property
-    def gap(self) -> dict | None:
+    def level(self) -> str | None:
+        """The practice's level wherever one is shown: consolidated, else computed from the votes."""
+        return self.consolidated_level or self.computed_level
+
+    @property
+    def provisional(self) -> bool:
+        """The level is computed from the votes and not yet consolidated by the facilitator."""
+        return self.decision is None and self.computed_level is not None
+
+    @property
+    def overridden(self) -> bool:
+        """The facilitator recorded another level than the votes' (with a note saying why)."""
+        return bool(self.decision and self.decision.overridden)
+
+    @property
+    def gap(self) -> analysis.PerceptionGap | None:
         """The perception gap between the shown segments in the latest revealed round."""
         revealed = self.latest_revealed
         return analysis.perception_gap(revealed.segments) if revealed else None
+
+    def as_dict(self, *, with_text: bool = False, with_notes: bool = True, reasons: Sequence[Reason] | None = None) -> dict:
+        """The practice as JSON-able data: the one shape of the live state, the summary and the export.
+
+        ``with_text`` adds the practice's and stage's texts (live states leave them out: the pages
+        have the framework already); ``with_notes`` the facilitator's note on the decision;
+        ``reasons`` the reasons given in its revealed rounds.
+        """
+        latest = self.latest
+        revealed = self.latest_revealed
+        data = {"id": self.practice.id, "position": self.position, "stage": self.stage.id}
+        if with_text:
+            data.update(text=self.practice.text, stage_name=self.stage.name)
+        data.update(
+            status=self.status,
+            round=latest.number if latest else 0,
+            votes=latest.votes if latest else 0,
+            rounds=[view.as_dict() for view in self.rounds],
+            result={"round": revealed.number, **revealed.result.as_dict()} if revealed else None,
+            label=self.result.label if self.result else None,
+            computed_level=self.computed_level,
+            consolidated_level=self.consolidated_level,
+            level=self.level,
+            provisional=self.provisional,
+            overridden=self.overridden,
+            decision=self.decision.as_dict(with_note=with_notes) if self.decision else None,
+            shift=self.shift.as_dict() if self.shift else None,
+            gap=self.gap.as_dict() if self.gap else None,
+            in_action_plan=self.in_action_plan,
+        )
+        if reasons is not None:
+            data["reasons"] = [reason.as_dict() for reason in reasons]
+        return data
+
+    def public_dict(self) -> dict:
+        """What every phone sees of the practice: its status and, after a reveal, the distribution."""
+        latest = self.latest
+        revealed = self.latest_revealed
+        return {
+            "id": self.practice.id,
+            "status": self.status,
+            "round": latest.number if latest else 0,
+            "result": {"round": revealed.number, **revealed.result.public_dict()} if revealed else None,
+            "consolidated_level": self.consolidated_level,
+            "level": self.level,
+            "provisional": self.provisional,
+            "overridden": self.overridden,
+        }
 
 
 @dataclass(frozen=True)
@@ -95,6 +187,10 @@ class SessionResults:
             if view.practice.id == practice_id:
                 return view
         raise KeyError(practice_id)
+
+    def levels(self) -> dict[str, PracticeLevel]:
+        """Each practice's level as the placement sees it (consolidated, else provisional)."""
+        return practice_levels(self.practices)
 
     @property
     def revealed_count(self) -> int:
@@ -119,7 +215,7 @@ def _segment_results(
     Otherwise the smallest shown segment is hidden too (complementary suppression), until it is.
     """
     settings = assessment.settings
-    minimum = max(3, settings.min_segment_size)
+    minimum = settings.segment_minimum
     # (rated votes, every answer) per named segment; "don't know" answers are shown in a
     # segment's counts too, so they count when checking what subtraction would reveal.
     sizes = {
@@ -228,14 +324,21 @@ def build_results(assessment: Assessment, level_counts: LevelCounts) -> SessionR
         for view in sorted(revealed_views, key=lambda view: analysis.divided_rank(view.result))
     )
     alpha = analysis.session_alpha(view.result.counts for view in revealed_views)
-    levels = {}
-    for view in views:
-        if view.decision is not None:
-            levels[view.practice.id] = PracticeLevel(view.practice.id, view.decision.level)
-        elif view.computed_level is not None:
-            levels[view.practice.id] = PracticeLevel(view.practice.id, view.computed_level, provisional=True)
-    placement = place(assessment.framework, levels, settings.placement_threshold)
+    placement = place(assessment.framework, practice_levels(views), settings.placement_threshold)
+    planned = {item.practice_id for item in placement.action_plan}
+    views = [replace(view, in_action_plan=True) if view.practice.id in planned else view for view in views]
     return SessionResults(assessment, tuple(views), queue, alpha, placement)
 
 
-__all__ = ["build_results", "SessionResults", "PracticeView", "RoundView", "OPEN", "PENDING", "REVEALED"]
+def practice_levels(views: Sequence[PracticeView]) -> dict[str, PracticeLevel]:
+    """The level of every practice that has one, as the placement reads it."""
+    return {
+        view.practice.id: PracticeLevel(view.practice.id, view.level, provisional=view.provisional)
+        for view in views
+        if view.level is not None
+    }
+
+
+__all__ = [
+    "OPEN", "PENDING", "REVEALED", "PracticeRef", "PracticeView", "RoundView", "SessionResults", "build_results",
+]  # fmt: skip

@@ -19,6 +19,8 @@ class AdoptionLevel:
     label: str
     tagline: str
     description: str
+    colour: str  # Okabe-Ito (colour-blind safe), the one palette of the app, the exports and the charts
+    on_colour: str  # text drawn on that colour
 
 
 MISSING = AdoptionLevel(
@@ -28,6 +30,8 @@ MISSING = AdoptionLevel(
     "We don't do this at all",
     "The organisation does not engage in this practice at all: too few people think it is "
     "essential, or no one thought of doing it.",
+    "#d55e00",
+    "#000",
 )
 AD_HOC = AdoptionLevel(
     "ad_hoc",
@@ -36,6 +40,8 @@ AD_HOC = AdoptionLevel(
     "We do this sporadically",
     "Some people do it, at least sometimes, but no established procedure says who should do "
     "it, how or when; it comes down to an individual or an isolated minority.",
+    "#e69f00",
+    "#000",
 )
 REPEATABLE = AdoptionLevel(
     "repeatable",
@@ -44,6 +50,8 @@ REPEATABLE = AdoptionLevel(
     "We have a process and generally follow it",
     "A process specifies when, how and who; it is generally followed, though some units skip "
     "it or everyone skips it sometimes because it is not yet part of the DNA.",
+    "#56b4e9",
+    "#000",
 )
 SYSTEMATIC = AdoptionLevel(
     "systematic",
@@ -52,15 +60,19 @@ SYSTEMATIC = AdoptionLevel(
     "We always follow a clear process",
     "A clear process says when, how and who, and the whole organisation consistently "
     "follows it.",
+    "#0072b2",
+    "#fff",
 )
 
 LEVELS: tuple[AdoptionLevel, ...] = (MISSING, AD_HOC, REPEATABLE, SYSTEMATIC)
 UNKNOWN = "unknown"
 UNKNOWN_LABEL = "Don't know"
 UNKNOWN_DESCRIPTION = "I can't judge this practice; my answer is not counted as Missing."
+UNKNOWN_COLOUR = "#a3a3a3"  # drawn hatched: "don't know" is not a level
+UNKNOWN_ON_COLOUR = "#000"
 
 LEVEL_VALUES: tuple[str, ...] = tuple(level.value for level in LEVELS)
-VOTE_VALUES: tuple[str, ...] = LEVEL_VALUES + (UNKNOWN,)
+VOTE_VALUES: tuple[str, ...] = (*LEVEL_VALUES, UNKNOWN)
 _BY_VALUE = {level.value: level for level in LEVELS}
 _BY_RANK = {level.rank: level for level in LEVELS}
 
@@ -85,6 +97,20 @@ def rank_of(value: str) -> int:
     return level(value).rank
 
 
+def colours() -> dict[str, tuple[str, str]]:
+    """(colour, text colour) of every answer, "don't know" included."""
+    found = {item.value: (item.colour, item.on_colour) for item in LEVELS}
+    found[UNKNOWN] = (UNKNOWN_COLOUR, UNKNOWN_ON_COLOUR)
+    return found
+
+
+def css_variables() -> str:
+    """The palette as CSS custom properties (``--level-<value>``, ``--on-level-<value>``), for the
+    pages and the HTML/PDF summary, so the colours are written in one place."""
+    pairs = [f"--level-{value}: {colour}; --on-level-{value}: {on}" for value, (colour, on) in colours().items()]
+    return ":root { " + "; ".join(pairs) + "; }"
+
+
 def scale_as_dict() -> dict:
     """The scale as plain data, for pages, the API and exports."""
     return {
@@ -95,8 +121,11 @@ def scale_as_dict() -> dict:
                 "label": item.label,
                 "tagline": item.tagline,
                 "description": item.description,
+                "colour": item.colour,
             }
             for item in LEVELS
         ],
-        "unknown": {"value": UNKNOWN, "label": UNKNOWN_LABEL, "description": UNKNOWN_DESCRIPTION},
-    }
+        "unknown": {
+            "value": UNKNOWN, "label": UNKNOWN_LABEL, "description": UNKNOWN_DESCRIPTION, "colour": UNKNOWN_COLOUR,
+        },
+    }  # fmt: skip

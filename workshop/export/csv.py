@@ -10,7 +10,8 @@ an empty ``round``.
 import csv
 import io
 
-from ..core.report import PracticeRow, Report, RoundRow
+from ..core.report import Report
+from ..core.results import PracticeView, RoundView
 from . import text
 
 COLUMNS = (
@@ -44,7 +45,7 @@ def _level(value: str | None) -> str | None:
     return text.level_label(value) if value else None
 
 
-def _practice_columns(report: Report, row: PracticeRow) -> dict:
+def _practice_columns(report: Report, row: PracticeView) -> dict:
     session = report.session
     decision = row.decision
     return {
@@ -68,11 +69,11 @@ def _practice_columns(report: Report, row: PracticeRow) -> dict:
     }
 
 
-def _round_columns(row: PracticeRow, round_row: RoundRow) -> dict:
+def _round_columns(report: Report, row: PracticeView, round_row: RoundView) -> dict:
     columns = {
         "round": round_row.number,
         "round_revealed": round_row.revealed,
-        "latest_round": round_row.revealed and round_row.number == row.latest_revealed_round,
+        "latest_round": round_row is row.latest_revealed,
         "votes": round_row.votes,
     }
     result = round_row.result
@@ -97,7 +98,7 @@ def _round_columns(row: PracticeRow, round_row: RoundRow) -> dict:
         )
     if row.shift is not None and row.shift.to_round == round_row.number:
         columns["shift"] = row.shift.describe()
-    reasons = [reason for reason in row.reasons if reason.round == round_row.number]
+    reasons = report.reasons_of(row, round_row.number)
     if reasons:
         columns["reasons"] = "\n".join(f"{text.level_label(r.level)}: {r.note}" for r in reasons)
     return columns
@@ -115,7 +116,7 @@ def rows(report: Report) -> list[dict]:
         if not row.rounds:
             table.append(base)
         for round_row in row.rounds:
-            table.append({**base, **_round_columns(row, round_row)})
+            table.append({**base, **_round_columns(report, row, round_row)})
     return table
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from ..core import analysis
+from ..core import analysis, scale
 from ..core.report import Report, level_label
 from . import svg, text
 
@@ -62,6 +62,7 @@ def render(report: Report) -> str:
                                                         f"{svg.describe_counts(row.result.counts_by_level())}"))
                 if row.result else None,
                 "rounds": rounds,
+                "reasons": report.reasons_of(row),
             }
         )
     benchmark = report.benchmark
@@ -71,7 +72,7 @@ def render(report: Report) -> str:
         placement=report.placement,
         heading=text.placement_heading(report),
         threshold=text.threshold_text(report),
-        staircase=chart(svg.staircase(report.stages, report.stage_index, ids)),
+        staircase=chart(svg.staircase(report.placement.stages, report.placement.stage_index, ids)),
         profile=chart(svg.profile_chart(report.placement.profile, text.threshold_text(report), ids)),
         benchmark_chart=(
             chart(svg.benchmark_chart(benchmark.distribution, benchmark.stage_name or "Not placed", ids))
@@ -80,6 +81,6 @@ def render(report: Report) -> str:
         practices=practices,
         levels=[(level, level_label(level), chart(svg.swatch(level, ids))) for level in svg.ORDER],
         label_meaning=analysis.LABEL_MEANING,
-        css=Markup((TEMPLATES / "summary.css").read_text(encoding="utf-8")),
-        icons={"agreed": "●", "leaning": "◐", "split": "◌", "polarised": "⇹", "too_few": "…", "unclear": "?"},
+        css=Markup(scale.css_variables() + "\n" + (TEMPLATES / "summary.css").read_text(encoding="utf-8")),
+        icons=analysis.LABEL_ICONS,
     )

@@ -6,7 +6,8 @@ or raw HTML to the page it is pasted into.
 
 import re
 
-from ..core.report import PracticeRow, Report
+from ..core.report import Report
+from ..core.results import PracticeView
 from . import text
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
@@ -35,7 +36,7 @@ def _session(report: Report) -> list[str]:
         ("Team", session.team),
         ("Framework", session.framework_name),
         ("Date", session.date),
-        ("Status", text.status_text(session.status)),
+        ("Status", session.status),
         ("Participants", str(session.participants)),
         ("Rounds", f"{session.rounds} ({session.revotes} re-vote{'s' if session.revotes != 1 else ''})"),
         ("Session code", session.code),
@@ -126,7 +127,7 @@ def _overview(report: Report) -> list[str]:
     return lines
 
 
-def _practice(row: PracticeRow) -> list[str]:
+def _practice(report: Report, row: PracticeView) -> list[str]:
     lines = [f"### {row.ref.position}. {md(row.ref.text)}", ""]
     status = {"pending": "not opened", "open": "open for votes", "revealed": "revealed"}[row.status]
     lines.append(f"- Stage: {md(row.ref.stage_name)}; {status}.")
@@ -149,7 +150,7 @@ def _practice(row: PracticeRow) -> list[str]:
             f"- Round {round_row.number}: {text.counts_text(result)}; {text.label_text(result.label)}, "
             f"consensus {text.decimal(result.consensus)}, {result.voters} rated."
         )
-        for name, segment in round_row.segments:
+        for name, segment in round_row.segments.items():
             lines.append(
                 f"  - {md(name)}: {text.level_text(segment.median_low)} (mean {text.decimal(segment.mean)}, "
                 f"{segment.voters} rated, {text.label_text(segment.label)})"
@@ -158,11 +159,11 @@ def _practice(row: PracticeRow) -> list[str]:
             lines.append(f"  - Not shown (too few to keep answers anonymous): {md(', '.join(round_row.hidden_segments))}")
     if row.shift:
         lines.append(f"- Between rounds {row.shift.from_round} and {row.shift.to_round}: {row.shift.describe()}")
-    if row.reasons:
+    given = report.reasons_of(row)
+    if given:
         lines.append("- Reasons given:")
         lines += [
-            f"  - *{text.level_label(reason.level)}* (round {reason.round}): {md(reason.note)}"
-            for reason in row.reasons
+            f"  - *{text.level_label(reason.level)}* (round {reason.round}): {md(reason.note)}" for reason in given
         ]
     lines.append("")
     return lines
@@ -228,7 +229,7 @@ def render(report: Report) -> str:
         *_benchmark(report),
         *_agreement(report),
         *_overview(report),
-        *(line for row in report.practices for line in _practice(row)),
+        *(line for row in report.practices for line in _practice(report, row)),
         *_shifts(report),
         *_segment_gaps(report),
         *_quality(report),

@@ -11,14 +11,8 @@ from html import escape
 from ..core import scale
 from ..core.report import level_label
 
-COLOURS = {
-    "missing": "#d55e00",
-    "ad_hoc": "#e69f00",
-    "repeatable": "#56b4e9",
-    "systematic": "#0072b2",
-    "unknown": "#a3a3a3",
-}
-ON_COLOUR = {"missing": "#000", "ad_hoc": "#000", "repeatable": "#000", "systematic": "#fff", "unknown": "#000"}
+COLOURS = {value: colour for value, (colour, _) in scale.colours().items()}
+ON_COLOUR = {value: on for value, (_, on) in scale.colours().items()}
 TEXT = "#16191d"
 MUTED = "#4a5360"
 TRACK = "#eef1f5"

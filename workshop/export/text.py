@@ -33,10 +33,10 @@ def counts_text(result: analysis.RoundResult) -> str:
 
 def placement_heading(report: Report) -> str:
     placement = report.placement
-    total = len(report.stages)
+    total = len(placement.stages)
     if placement.stage_id is None:
-        return f"Not yet placed (first stage: {report.stages[0][1]})"
-    return f"{placement.stage_name} (stage {report.stage_index} of {total})"
+        return f"Not yet placed (first stage: {placement.stages[0][1]})"
+    return f"{placement.stage_name} (stage {placement.stage_index} of {total})"
 
 
 def threshold_text(report: Report) -> str:
@@ -51,7 +51,3 @@ def stage_share_text(row) -> str:
 
 def gap_text(item) -> str:
     return f"{item.gap} level{'s' if item.gap != 1 else ''} to go"
-
-
-def status_text(status: str) -> str:
-    return {"running": "running", "closed": "closed"}.get(status, status)

@@ -9,7 +9,6 @@ later event. Phones get state changes and their own acks; facilitator and presen
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -17,12 +16,11 @@ from functools import wraps
 from flask import request
 from flask_socketio import SocketIO, join_room, leave_room
 
+from ..core import assessment as rules
+from ..core import protocol, snapshots
+from ..core.errors import BadRequest, Forbidden, NotFound, WorkshopError
+from ..service import Participant, Workshops
 from . import links
-from .core import assessment as rules
-from .core import protocol, snapshots
-from .core.errors import BadRequest, Forbidden, NotFound, WorkshopError
-from .service import Workshops
-from .store import Participant
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +56,8 @@ class Realtime:
         self, socketio: SocketIO, service: Workshops, tally_interval: float = 0.1, ticker: bool = True
     ):
         self.socketio = socketio
-        self.service = service
+        self.room = service.room
+        self.now = service.room.now  # the store's clock: tests move it instead of waiting
         self.tally_interval = tally_interval
         self.use_ticker = ticker
         self._stopped = False
@@ -89,7 +88,7 @@ class Realtime:
         self.event(protocol.REASONS, protocol.parse_reasons, roles=facilitator)(self.on_reasons)
         self.event(protocol.TIMER, protocol.parse_timer, roles=facilitator)(self.on_timer)
         self.event(protocol.SPOTLIGHT, protocol.parse_spotlight, roles=facilitator)(self.on_spotlight)
-        self.event(protocol.SETTINGS, lambda data: data, roles=facilitator)(self.on_settings)
+        self.event(protocol.SETTINGS, protocol.parse_settings_update, roles=facilitator)(self.on_settings)
         self.event(protocol.NOTES, protocol.parse_notes, roles=facilitator)(self.on_notes)
         self.event(protocol.ROSTER, protocol.parse_empty, roles=facilitator)(self.on_roster)
 
@@ -131,7 +130,7 @@ class Realtime:
         identity = self.connections.pop(request.sid, None)
         if identity is not None and identity.participant is not None:
             try:
-                self.service.store.disconnect(request.sid)
+                self.room.disconnected(request.sid)
             except Exception:  # the database may be gone while shutting down
                 log.exception("could not record a disconnection")
             self.mark_dirty(identity.code)
@@ -144,7 +143,7 @@ class Realtime:
         if previous is not None:
             leave_room(room(previous.code, previous.role))
             if previous.participant is not None:
-                self.service.store.disconnect(request.sid)
+                self.room.disconnected(request.sid)
         self.connections[request.sid] = identity
         join_room(room(identity.code, identity.role))
 
@@ -154,20 +153,20 @@ class Realtime:
         if identity is not None and identity.participant is not None and command.participant_token is None:
             # one connection is one phone: it cannot mint participant after participant
             raise Forbidden("this connection has joined already; resume with your participant token")
-        joined = self.service.join(command)
+        joined = self.room.join(command)
         self.bind(Identity(snapshots.PARTICIPANT, command.code, joined.participant))
-        self.service.store.connect(request.sid, joined.participant)
+        self.room.connected(request.sid, joined.participant)
         self.mark_dirty(command.code)
         return {
             "participant_token": joined.token,
             "resumed": joined.resumed,
             "participant": {"name": joined.participant.name, "segment": joined.participant.segment},
-            "state": self.service.state(command.code, snapshots.PARTICIPANT),
-            "votes": self.service.own_votes(command.code, joined.participant),
+            "state": self.room.state(command.code, snapshots.PARTICIPANT),
+            "votes": self.room.own_votes(command.code, joined.participant),
         }
 
     def on_vote(self, identity: Identity, command: protocol.Vote):
-        cast = self.service.vote(identity.code, identity.participant, command)
+        cast = self.room.vote(identity.code, identity.participant, command)
         self.mark_dirty(identity.code)
         return {
             "practice": command.practice,
@@ -179,22 +178,20 @@ class Realtime:
     # --- facilitator and presenter ----------------------------------------------------------------
 
     def on_host(self, identity, command: protocol.Host):
-        self.service.check_facilitator(command.code, command.token)
+        self.room.check_facilitator(command.code, command.token)
         self.bind(Identity(snapshots.FACILITATOR, command.code))
         return {
-            "state": self.service.state(command.code, snapshots.FACILITATOR),
+            "state": self.room.state(command.code, snapshots.FACILITATOR),
             "links": {
                 "join_url": links.join_url(command.code),
-                "presenter_url": links.presenter_url(command.code, self.service.store.presenter_token(command.code)),
+                "presenter_url": links.presenter_url(command.code, self.room.presenter_token(command.code)),
             },
         }
 
     def on_watch(self, identity, command: protocol.Host):
-        self.service.store.check_token(command.code, command.token, "presenter")
+        self.room.check_presenter(command.code, command.token)
         self.bind(Identity(snapshots.PRESENTER, command.code))
-        return {
-            "state": self.service.state(command.code, snapshots.PRESENTER),
-        }
+        return {"state": self.room.state(command.code, snapshots.PRESENTER)}
 
     def changed(self, code: str, change: rules.Change | None = None) -> dict:
         """Broadcast the new state if something changed; the facilitator's ack carries it too."""
@@ -203,50 +200,50 @@ class Realtime:
         return {"changed": change.changed if change else True}
 
     def on_open(self, identity: Identity, command: protocol.Target):
-        return self.changed(identity.code, self.service.open(identity.code, command.practice))
+        return self.changed(identity.code, self.room.open(identity.code, command.practice))
 
     def on_reveal(self, identity: Identity, command: protocol.Target):
-        return self.changed(identity.code, self.service.reveal(identity.code, command.practice))
+        return self.changed(identity.code, self.room.reveal(identity.code, command.practice))
 
     def on_revote(self, identity: Identity, command: protocol.Target):
         if command.practice == rules.ALL:
             raise BadRequest("revote takes one practice id, not '*'")
-        return self.changed(identity.code, self.service.revote(identity.code, command.practice))
+        return self.changed(identity.code, self.room.revote(identity.code, command.practice))
 
     def on_consolidate(self, identity: Identity, command: protocol.Consolidate):
-        change = self.service.consolidate(identity.code, command.practice, command.level, command.note)
+        change = self.room.consolidate(identity.code, command.practice, command.level, command.note)
         return self.changed(identity.code, change)
 
     def on_close(self, identity: Identity, command):
-        return self.changed(identity.code, self.service.close(identity.code))
+        return self.changed(identity.code, self.room.close(identity.code))
 
     def on_reasons(self, identity: Identity, command: protocol.Reasons):
-        return self.service.reasons(identity.code, command.practice, command.round)
+        return self.room.reasons(identity.code, command.practice, command.round)
 
     def on_timer(self, identity: Identity, command: protocol.Timer):
-        self.service.set_timer(identity.code, command.seconds)
+        self.room.set_timer(identity.code, command.seconds)
         return self.changed(identity.code)
 
     def on_spotlight(self, identity: Identity, command: protocol.Spotlight):
-        self.service.set_spotlight(identity.code, command.practice, command.show_reasons)
+        self.room.set_spotlight(identity.code, command.practice, command.show_reasons)
         return self.changed(identity.code)
 
-    def on_settings(self, identity: Identity, data):
-        self.service.update_settings(identity.code, data)
+    def on_settings(self, identity: Identity, command: protocol.SettingsUpdate):
+        self.room.update_settings(identity.code, command)
         return self.changed(identity.code)
 
     def on_roster(self, identity: Identity, command):
-        return self.service.roster(identity.code)
+        return self.room.roster(identity.code)
 
     def on_notes(self, identity: Identity, notes: str | None):
-        self.service.set_notes(identity.code, notes)
+        self.room.set_notes(identity.code, notes)
         return self.changed(identity.code)
 
     # --- broadcasting -----------------------------------------------------------------------------
 
     def broadcast(self, code: str) -> None:
         """Send each role its snapshot; one derivation, one encoding per room."""
-        for role, state in self.service.states(code).items():
+        for role, state in self.room.states(code).items():
             self.socketio.emit(protocol.STATE, state, to=room(code, role))
 
     def forget(self, code: str) -> None:
@@ -266,8 +263,8 @@ class Realtime:
         """Register this process for presence and start the tally loop, once."""
         with self._ticker_lock:
             if self._ticker is None:
-                self.service.store.register_instance()
-                self._last_heartbeat = time.monotonic()
+                self.room.start_instance()
+                self._last_heartbeat = self.now()
                 self._ticker = (
                     self.socketio.start_background_task(self._run_ticker) if self.use_ticker else True
                 )
@@ -285,16 +282,16 @@ class Realtime:
 
     def tick(self) -> None:
         """Send coalesced tallies, run automatic reveals and timers, beat the presence heart."""
-        if time.monotonic() - self._last_heartbeat >= HEARTBEAT_INTERVAL:
-            self._last_heartbeat = time.monotonic()
-            self.service.store.heartbeat()
+        if self.now() - self._last_heartbeat >= HEARTBEAT_INTERVAL:
+            self._last_heartbeat = self.now()
+            self.room.heartbeat()
             # presence of other processes' phones may have changed: refresh every watched count
             for code in {identity.code for identity in list(self.connections.values())}:
                 self.mark_dirty(code)
         with self._dirty_lock:
             dirty, self._dirty = self._dirty, set()
         for code in self._watched_codes():
-            if self._each(code, self._reveal_due):
+            if self._each(code, self._reveal_if_due):
                 dirty.discard(code)
         for code in dirty:
             self._each(code, self._send_tally)
@@ -311,7 +308,7 @@ class Realtime:
         return None
 
     def _send_tally(self, code: str) -> None:
-        tally = self.service.tally(code)
+        tally = self.room.tally(code)
         self.socketio.emit(protocol.TALLY, tally, to=room(code, snapshots.FACILITATOR))
         self.socketio.emit(protocol.TALLY, tally, to=room(code, snapshots.PRESENTER))
 
@@ -322,22 +319,11 @@ class Realtime:
             if identity.role == snapshots.FACILITATOR
         }
 
-    def _reveal_due(self, code: str) -> bool:
-        """Reveal the round the room is voting on when its countdown ended, or when everyone present
-        voted (if the facilitator chose automatic reveal). Returns True if it revealed."""
-        assessment = self.service.load(code)
-        current = assessment.current_practice
-        if assessment.closed or current is None or assessment.practice_status(current) != rules.OPEN:
+    def _reveal_if_due(self, code: str) -> bool:
+        """Reveal the current round if its countdown ended or everyone present voted
+        (``rules.reveal_due``); returns True if it revealed (the broadcast carries the counts)."""
+        change = self.room.reveal_if_due(code)
+        if change is None:
             return False
-        timer = self.service.timer(code)
-        timer_over = timer is not None and timer.ends_at <= time.time()
-        everyone = False
-        if assessment.settings.auto_reveal:
-            present, voted = self.service.store.present_voters(
-                code, current, assessment.latest_round(current).number
-            )
-            everyone = present > 0 and voted >= present
-        if not (timer_over or everyone):
-            return False
-        self.changed(code, self.service.reveal(code, current))  # also ends the countdown
+        self.changed(code, change)
         return True

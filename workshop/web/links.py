@@ -1,5 +1,7 @@
 """The URLs a session is reached at: one place, for the API, the pages and the socket handlers."""
 
+from urllib.parse import quote
+
 from flask import current_app, request
 
 
@@ -19,3 +21,7 @@ def facilitator_url(code: str, token: str) -> str:
 
 def presenter_url(code: str, token: str) -> str:
     return f"{base_url()}/present/{code}#key={token}"
+
+
+def organization_url(name: str) -> str:
+    return f"{base_url()}/org/{quote(name, safe='')}"

@@ -1,4 +1,5 @@
-"""Backups of the whole database as one versioned JSON document, and restoring them.
+"""The archive: the list of sessions, deleting one for good, and backups of the whole database as
+one versioned JSON document, and restoring them.
 
 A backup holds every fact: organisations, sessions (with their copy of the framework), participants,
 rounds, votes and decisions, column by column, plus the schema migrations it was made at. Live
@@ -14,9 +15,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import __version__
-from .core.errors import BadRequest, WorkshopError
-from .store import Store, migrations, now_iso
+from .. import __version__
+from ..core.errors import BadRequest, NotFound, WorkshopError
+from .database import Database
+from .schema import migrations
+from .sessions import Sessions
 
 FORMAT = "cx-workshop-backup"
 VERSION = 1
@@ -49,14 +52,101 @@ class Restored:
     merged_organizations: tuple[str, ...]  # already here with the same key: sessions joined them
 
 
-def _columns(store: Store, table: str) -> list[str]:
-    return [row[1] for row in store.db.execute(f"PRAGMA table_info({table})").fetchall()]
+@dataclass(frozen=True)
+class Deleted:
+    """What deleting a session removed (or would remove)."""
+
+    code: str
+    title: str
+    participants: int
+    votes: int
+    rounds: int
+    decisions: int
+    presence: int
+
+    def describe(self) -> str:
+        """"3 participants, 12 votes, 2 rounds and 1 decision"."""
+        counts = [
+            (self.participants, "participant"), (self.votes, "vote"), (self.rounds, "round"), (self.decisions, "decision"),
+        ]  # fmt: skip
+        parts = [f"{count} {word}{'' if count == 1 else 's'}" for count, word in counts]
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    def as_dict(self) -> dict:
+        return {
+            "sessions": 1,
+            "participants": self.participants,
+            "votes": self.votes,
+            "rounds": self.rounds,
+            "decisions": self.decisions,
+            "presence": self.presence,
+        }
 
 
-def backup(store: Store) -> dict:
+def _columns(db: Database, table: str) -> list[str]:
+    return [row[1] for row in db.query(f"PRAGMA table_info({table})")]
+
+
+class Archive:
+    """Every session at once: list, delete, back up, restore."""
+
+    def __init__(self, db: Database, sessions: Sessions):
+        self.db = db
+        self.sessions = sessions
+
+    def list(self, status: str | None = None, framework_id: str | None = None) -> list[dict]:
+        """Every session (or those with ``status``/``framework_id``), oldest first, with its counts."""
+        conditions, params = [], []
+        if status is not None:
+            conditions.append("a.status = ?")
+            params.append(status)
+        if framework_id is not None:
+            conditions.append("a.framework_id = ?")
+            params.append(framework_id)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        return self.db.query_dicts(
+            f"""SELECT a.code, a.title, a.organization, a.team, a.framework_id, a.status,
+                       a.created_at, a.closed_at,
+                       (SELECT count(*) FROM participants p WHERE p.assessment_id = a.id) AS participants,
+                       (SELECT count(*) FROM votes v WHERE v.assessment_id = a.id) AS votes
+                FROM assessments a {where} ORDER BY a.created_at, a.code""",
+            params,
+        )
+
+    def delete(self, code: str, *, dry_run: bool = False) -> Deleted:
+        """Remove a session and every fact about it (participants, votes, rounds, decisions,
+        presence), for good; with ``dry_run``, only count what would be removed."""
+        assessment_id = self.sessions.assessment_id(code)
+        with self.db.transaction() as conn:
+            title = conn.execute("SELECT title FROM assessments WHERE id = ?", [assessment_id]).fetchone()
+            if title is None:
+                raise NotFound(f"no session with code {code}")
+            counts = {
+                table: conn.execute(f"SELECT count(*) FROM {table} WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
+                for table in ("participants", "votes", "rounds", "decisions", "presence")
+            }
+            if not dry_run:
+                # children first: votes point to participants, everything to the assessment
+                for table in ("presence", "votes", "decisions", "rounds", "participants"):
+                    conn.execute(f"DELETE FROM {table} WHERE assessment_id = ?", [assessment_id])
+                conn.execute("DELETE FROM assessments WHERE id = ?", [assessment_id])
+        if not dry_run:
+            self.sessions.forget(code)
+            # and none in the write-ahead log either (best effort with readers)
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return Deleted(code=code, title=title[0], **counts)
+
+    def backup(self) -> dict:
+        return backup(self.db)
+
+    def restore(self, document) -> "Restored":
+        return restore(self.db, self.sessions, document)
+
+
+def backup(db: Database) -> dict:
     """Every table's facts, read in one transaction (a consistent snapshot)."""
     tables = {}
-    with store.transaction() as conn:
+    with db.transaction() as conn:
         applied = [name for (name,) in conn.execute(
             "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [migrations.name]
         )]
@@ -67,7 +157,7 @@ def backup(store: Store) -> dict:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "created_at": now_iso(),
+        "created_at": db.now_iso(),
         "app_version": __version__,
         "migrations": applied,
         "counts": {table: len(rows) for table, rows in tables.items()},
@@ -80,14 +170,14 @@ def dumps(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
 
-def _validate(store: Store, document) -> dict[str, list[dict]]:
+def _validate(db: Database, document) -> dict[str, list[dict]]:
     if not isinstance(document, Mapping) or document.get("format") != FORMAT:
         raise InvalidBackup(f"this is not a workshop backup (expected \"format\": \"{FORMAT}\")")
     if document.get("version") != VERSION:
         raise InvalidBackup(
             f"backup format version {document.get('version')!r} cannot be read; this version reads {VERSION}"
         )
-    known = {migration.name for migration in migrations.applied(store.db)}  # all of them: Store applies them
+    known = {migration.name for migration in migrations.applied(db.utils)}  # all of them: Store applies them
     newer = [name for name in document.get("migrations", []) if name not in known]
     if newer:
         raise InvalidBackup(
@@ -99,7 +189,7 @@ def _validate(store: Store, document) -> dict[str, list[dict]]:
     tables = {}
     for table in TABLES:
         rows = raw_tables.get(table, [])
-        columns = set(_columns(store, table))
+        columns = set(_columns(db, table))
         if not isinstance(rows, list):
             raise InvalidBackup(f"tables.{table} must be an array of rows")
         for index, row in enumerate(rows):
@@ -142,10 +232,10 @@ def _insert(conn, table: str, row: Mapping) -> int:
     return cursor.lastrowid
 
 
-def restore(store: Store, document) -> Restored:
+def restore(db: Database, sessions: Sessions, document) -> Restored:
     """Add a backup's facts to the database; refuse conflicts before writing anything."""
-    tables = _validate(store, document)
-    with store.transaction() as conn:
+    tables = _validate(db, document)
+    with db.transaction() as conn:
         conflicts = []
         for row in tables["assessments"]:
             if conn.execute("SELECT 1 FROM assessments WHERE code = ?", [row["code"]]).fetchone():
@@ -194,7 +284,7 @@ def restore(store: Store, document) -> Restored:
                 _insert(conn, table, values)
     codes = tuple(row["code"] for row in tables["assessments"])
     for code in codes:
-        store.forget(code)
+        sessions.forget(code)
     return Restored(
         sessions=codes,
         counts={table: len(rows) for table, rows in tables.items()},

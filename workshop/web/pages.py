@@ -5,23 +5,20 @@ import io
 import segno
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from ..core import protocol, scale
+from ..core.errors import WorkshopError
+from ..core.snapshots import framework_view
 from . import links
-from .core import protocol, scale
-from .core.errors import WorkshopError
-from .core.snapshots import framework_view
+from .extension import service
 
 pages = Blueprint("pages", __name__)
-
-
-def service():
-    return current_app.extensions["workshop.service"]
 
 
 def known_code(code: str) -> str:
     """The canonical code of an existing session, or a 404 page."""
     try:
         code = protocol.normalise_code(code)
-        service().load(code)
+        service().room.load(code)
     except WorkshopError:
         abort(404)
     return code
@@ -36,7 +33,7 @@ def landing():
 def new_session():
     """The creation form; ``?from=CODE`` starts a follow-up with the same framework and segments."""
     frameworks = [framework_view(f) for f in service().frameworks.values()]
-    previous = service().load(known_code(request.args["from"])) if request.args.get("from") else None
+    previous = service().room.load(known_code(request.args["from"])) if request.args.get("from") else None
     if previous is not None and previous.framework.id not in service().frameworks:
         frameworks.append(framework_view(previous.framework))
     return render_template(
@@ -51,7 +48,7 @@ def new_session():
 def bootstrap(code: str) -> dict:
     """The page's JSON block: the session's framework, so no socket ack has to carry it."""
     try:
-        framework = framework_view(service().load(code).framework)
+        framework = framework_view(service().room.load(code).framework)
     except WorkshopError:
         framework = None
     return {"framework": framework, "websocket_only": current_app.config["WEBSOCKET_ONLY"]}

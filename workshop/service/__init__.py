@@ -1,0 +1,36 @@
+"""Use cases: the store and the pure core put together, for the Socket.IO, HTTP and CLI adapters.
+
+- ``room``: running a session (create, join, vote, open, reveal, re-vote, consolidate, close).
+- ``reports``: the summary, its exports and the benchmark.
+- ``organizations``: organisations and progress over repeated assessments.
+
+Nothing here knows about Flask or Socket.IO.
+"""
+
+from collections.abc import Mapping
+
+from ..core.frameworks import Framework
+from ..store import Participant, Store
+from .organizations import Organizations
+from .reports import Offload, Reports
+from .room import Joined, Room
+
+
+class Workshops:
+    """The application service of one process: the room, the reports and the organisations."""
+
+    def __init__(self, store: Store, frameworks: Mapping[str, Framework], offload: Offload | None = None):
+        self.store = store
+        self.room = Room(store, frameworks)
+        self.reports = Reports(store, self.room, offload)
+        self.organizations = Organizations(store, self.room)
+
+    @property
+    def frameworks(self) -> dict[str, Framework]:
+        return self.room.frameworks
+
+    def close(self) -> None:
+        self.store.close()
+
+
+__all__ = ["Joined", "Organizations", "Participant", "Reports", "Room", "Workshops"]
