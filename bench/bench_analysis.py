@@ -25,12 +25,12 @@ from pathlib import Path
 # importable even without the editable install.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workshop.core import analysis, scale  # noqa: E402
-from workshop.core import assessment as rules  # noqa: E402
-from workshop.core.assessment import Assessment, Settings  # noqa: E402
-from workshop.core.frameworks import framework_from_dict  # noqa: E402
-from workshop.core.placement import PracticeLevel, place  # noqa: E402
-from workshop.core.results import build_results  # noqa: E402
+from workshop.core import analysis, scale
+from workshop.core import assessment as rules
+from workshop.core.assessment import Assessment, Settings
+from workshop.core.frameworks import framework_from_dict
+from workshop.core.placement import PracticeLevel, place
+from workshop.core.results import build_results
 
 SEGMENTS = ("Leadership", "Marketing", "Operations", "Frontline")
 GOAL_MS = 50.0
@@ -74,7 +74,10 @@ def make_session(practices: int, voters: int, seed: int):
     rng = random.Random(seed)
     framework = make_framework(practices)
     state = Assessment(
-        code="BENCH1", title="Benchmark", organization=None, framework=framework,
+        code="BENCH1",
+        title="Benchmark",
+        organization=None,
+        framework=framework,
         settings=Settings(segments=SEGMENTS),
     )
     # Each participant belongs to one segment; about one in twenty chose none.
@@ -175,9 +178,7 @@ def run(practices: int, voters: int, repetitions: int, warmup: int, seed: int) -
             "seed": seed,
         },
         "goal_ms": GOAL_MS,
-        "timings": {
-            name: summary(timings(function, repetitions, warmup)) for name, function in parts.items()
-        },
+        "timings": {name: summary(timings(function, repetitions, warmup)) for name, function in parts.items()},
         "machine": machine(),
     }
 

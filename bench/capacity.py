@@ -26,7 +26,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadgen import Client  # noqa: E402
+from loadgen import Client
 
 ROOT = Path(__file__).resolve().parents[1]
 PRACTICE = "repair-identify"
@@ -76,14 +76,28 @@ def start_servers(options, workdir: Path):
     database = workdir / "capacity.db"
     for index in range(options.processes):
         port = free_port()
-        command = [sys.executable, "-m", "workshop", "serve", "--host", "127.0.0.1", "--port", str(port),
-                   "--db", str(database), "--async-mode", options.async_mode, "--log-level", "WARNING"]
+        command = [
+            sys.executable,
+            "-m",
+            "workshop",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            str(database),
+            "--async-mode",
+            options.async_mode,
+            "--log-level",
+            "WARNING",
+        ]
         if options.message_queue:
             command += ["--message-queue", options.message_queue]
         if options.pin:
             cpu = "0" if options.processes == 1 else str(index % os.cpu_count())
             command = ["taskset", "-c", cpu, *command]
-        log = open(workdir / f"server-{index}.log", "w")
+        log = open(workdir / f"server-{index}.log", "w")  # noqa: SIM115 - open while the server runs
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         servers.append({"process": process, "url": f"http://127.0.0.1:{port}", "log": workdir / f"server-{index}.log"})
     for server in servers:
@@ -94,7 +108,7 @@ def start_servers(options, workdir: Path):
                 break
             except OSError:
                 if time.monotonic() > deadline or server["process"].poll() is not None:
-                    raise RuntimeError(f"server did not start: {server['log'].read_text()[-2000:]}")
+                    raise RuntimeError(f"server did not start: {server['log'].read_text()[-2000:]}") from None
                 time.sleep(0.1)
         server["ps"] = psutil.Process(server["process"].pid)  # taskset execs: the same pid
     return servers
@@ -134,18 +148,28 @@ async def benchmark(options):
     generator = psutil.Process()
     if options.pin and options.processes == 1:
         os.sched_setaffinity(0, {1 % os.cpu_count()})
-    report = {"config": {
-        "phones": options.phones, "join_rate": options.join_rate, "vote_window_s": options.vote_window,
-        "processes": options.processes, "async_mode": options.async_mode, "message_queue": bool(options.message_queue),
-        "pinned": options.pin,
-    }}
+    report = {
+        "config": {
+            "phones": options.phones,
+            "join_rate": options.join_rate,
+            "vote_window_s": options.vote_window,
+            "processes": options.processes,
+            "async_mode": options.async_mode,
+            "message_queue": bool(options.message_queue),
+            "pinned": options.pin,
+        }
+    }
     try:
-        session = http("POST", servers[0]["url"] + "/api/sessions",
-                       {"framework": "forrester-path", "title": "Capacity benchmark"})
+        session = http(
+            "POST", servers[0]["url"] + "/api/sessions", {"framework": "forrester-path", "title": "Capacity benchmark"}
+        )
         code = session["code"]
         host = Client(servers[0]["url"])
         tallies = []  # (time, votes on the practice, present)
-        host.on("tally", lambda data, at: tallies.append((at, data["votes"].get(PRACTICE, 0), data["participants"]["present"])))
+        host.on(
+            "tally",
+            lambda data, at: tallies.append((at, data["votes"].get(PRACTICE, 0), data["participants"]["present"])),
+        )
         await host.connect()
         ack, _ = await host.call("host", {"code": code, "facilitator_token": session["facilitator_token"]})
         assert ack["ok"], ack
@@ -190,8 +214,11 @@ async def benchmark(options):
         await asyncio.sleep(1.0)
         joined_rss = rss(servers)
         report["joins"] = {
-            **summary_ms(join_latencies), "failures": len(join_failures), "failure_examples": join_failures[:3],
-            "wall_s": round(join_wall, 2), "achieved_rate": round(len(join_latencies) / join_wall, 1),
+            **summary_ms(join_latencies),
+            "failures": len(join_failures),
+            "failure_examples": join_failures[:3],
+            "wall_s": round(join_wall, 2),
+            "achieved_rate": round(len(join_latencies) / join_wall, 1),
             "server_cpu_percent": round(100 * join_cpu / join_wall, 1),
         }
         report["memory"] = {
@@ -235,8 +262,11 @@ async def benchmark(options):
             if tally_index < len(tallies):
                 to_screen.append(tallies[tally_index][0] - vote_sent[index])
         report["votes"] = {
-            "ack": summary_ms(ack_latencies), "errors": len(vote_errors), "error_examples": vote_errors[:3],
-            "to_facilitator": summary_ms(to_screen), "tallies_received": len(tallies),
+            "ack": summary_ms(ack_latencies),
+            "errors": len(vote_errors),
+            "error_examples": vote_errors[:3],
+            "to_facilitator": summary_ms(to_screen),
+            "tallies_received": len(tallies),
             "tally_rate_per_s": round(len(tallies) / vote_wall, 1),
             "server_cpu_percent": round(100 * vote_cpu / vote_wall, 1),
         }
@@ -251,8 +281,12 @@ async def benchmark(options):
             await asyncio.sleep(0.02)
         reveal_wall = time.perf_counter() - reveal_started
         delays = [revealed_at[index] - reveal_started for index in revealed_at]
-        report["reveal"] = {**summary_ms(delays), "phones_reached": len(revealed_at), "phones": len(phones),
-                            "server_cpu_s": round(cpu_seconds(servers) - cpu_before, 2)}
+        report["reveal"] = {
+            **summary_ms(delays),
+            "phones_reached": len(revealed_at),
+            "phones": len(phones),
+            "server_cpu_s": round(cpu_seconds(servers) - cpu_before, 2),
+        }
         lag.stop()
 
         # --- durability: acknowledged votes are all in the database ----------------------------------
@@ -262,7 +296,7 @@ async def benchmark(options):
         report["stored_votes"] = stored
         generator_after = generator.cpu_times()
         total_wall = join_wall + vote_wall + reveal_wall
-        generator_cpu = (generator_after.user + generator_after.system - generator_before.user - generator_before.system)
+        generator_cpu = generator_after.user + generator_after.system - generator_before.user - generator_before.system
         report["generator"] = {
             "cpu_percent": round(100 * generator_cpu / total_wall, 1),
             "loop_lag_ms_p99": round(1000 * percentile(lag.samples, 0.99), 1) if lag.samples else None,
@@ -293,12 +327,18 @@ def machine():
     except OSError:
         pass
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         commit = ""
     return {
-        "cpu": model, "cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "python": platform.python_version(), "system": platform.platform(), "commit": commit,
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+        "commit": commit,
     }
 
 
@@ -328,8 +368,10 @@ def table(report):
     if report["generator"]["saturated"]:
         lines.append("  WARNING: the generator was saturated; the latencies above are not valid.")
     machine_info = report["machine"]
-    lines.append(f"  machine  {machine_info['cpu']} x{machine_info['cpus']}, {machine_info['memory_gb']} GB, "
-                 f"Python {machine_info['python']}, commit {machine_info['commit']}")
+    lines.append(
+        f"  machine  {machine_info['cpu']} x{machine_info['cpus']}, {machine_info['memory_gb']} GB, "
+        f"Python {machine_info['python']}, commit {machine_info['commit']}"
+    )
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ and for the facilitator ``host``, ``open``, ``reveal`` and ``tally``.
 """
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -35,8 +36,13 @@ class Client:
     async def connect(self, timeout: float = 30.0) -> None:
         target = self.url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/")
         self.websocket = await asyncio.wait_for(
-            connect(f"{target}/socket.io/?EIO=4&transport=websocket", compression=None,
-                    max_size=16 * 1024 * 1024, open_timeout=timeout, ping_interval=None),
+            connect(
+                f"{target}/socket.io/?EIO=4&transport=websocket",
+                compression=None,
+                max_size=16 * 1024 * 1024,
+                open_timeout=timeout,
+                ping_interval=None,
+            ),
             timeout,
         )
         opening = await asyncio.wait_for(self.websocket.recv(), timeout)
@@ -60,15 +66,14 @@ class Client:
                     digits = "".join(itertools.takewhile(str.isdigit, message[2:]))
                     future = self._acks.pop(int(digits), None)
                     if future and not future.done():
-                        future.set_result((json.loads(message[2 + len(digits):])[0], received))
+                        future.set_result((json.loads(message[2 + len(digits) :])[0], received))
                 elif message.startswith("42"):
                     event, *args = json.loads(message[2:])
                     handler = self.handlers.get(event)
                     if handler:
                         handler(args[0] if args else None, received)
-                elif message.startswith("44"):
-                    if not self._connected.done():
-                        self._connected.set_exception(SocketIOError(message))
+                elif message.startswith("44") and not self._connected.done():
+                    self._connected.set_exception(SocketIOError(message))
         except ConnectionClosed:
             pass
         finally:
@@ -91,7 +96,5 @@ class Client:
         if self._reader:
             self._reader.cancel()
         if self.websocket:
-            try:
+            with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.websocket.close(), 2)
-            except Exception:
-                pass

@@ -79,7 +79,9 @@ class SocketClient:
         if expect is None:
             assert ack.get("ok") is True, f"{event} {args}: {ack}"
         else:
-            assert ack.get("ok") is False and ack.get("error") == expect, f"{event} {args}: expected {expect}, got {ack}"
+            assert ack.get("ok") is False and ack.get("error") == expect, (
+                f"{event} {args}: expected {expect}, got {ack}"
+            )
             assert set(ack) == {"ok", "error", "message"} and ack["message"], ack
             assert "Traceback" not in ack["message"], ack
         return ack
@@ -149,7 +151,9 @@ def facilitator(connect):
 
     def _facilitator(session):
         socket = connect()
-        socket.host_ack = socket.emit("host", {"code": session["code"], "facilitator_token": session["facilitator_token"]})
+        socket.host_ack = socket.emit(
+            "host", {"code": session["code"], "facilitator_token": session["facilitator_token"]}
+        )
         return socket
 
     return _facilitator

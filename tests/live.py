@@ -46,7 +46,9 @@ class Server:
         return body
 
     def summary(self, session):
-        status, body = self.request("GET", f"/api/sessions/{session['code']}/summary", token=session["facilitator_token"])
+        status, body = self.request(
+            "GET", f"/api/sessions/{session['code']}/summary", token=session["facilitator_token"]
+        )
         assert status == 200, body
         return body
 
@@ -77,17 +79,38 @@ def wait_until_up(server: Server, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server did not answer within {timeout} s:\n{server.log.read_text()}")
 
 
-def start(tmp_path: Path, mode: str = "gevent", database: Path | None = None, *extra: str,
-          port: int | None = None, name: str = "server") -> Server:
+def start(
+    tmp_path: Path,
+    mode: str = "gevent",
+    database: Path | None = None,
+    *extra: str,
+    port: int | None = None,
+    name: str = "server",
+) -> Server:
     """Start ``workshop serve`` on a free port and wait until it answers."""
     port = port or free_port()
     database = database or tmp_path / "workshop.db"
     log = tmp_path / f"{name}-{port}.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "workshop", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--db", str(database), "--async-mode", mode, *extra],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "workshop",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            str(database),
+            "--async-mode",
+            mode,
+            *extra,
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
@@ -115,7 +138,6 @@ class Phone:
     def close(self):
         if self.client.connected:
             self.client.disconnect()
-
 
 
 def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):

@@ -7,9 +7,9 @@ Markdown, HTML and a spreadsheet formula in them, practices never opened, and fa
 
 from workshop.core import assessment as rules
 from workshop.core.assessment import Assessment, Settings
-from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 from workshop.core.report import build_report
 from workshop.core.results import build_results
+from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 
 FRAMEWORKS = load_frameworks([BUILTIN_DIRECTORY])
 GENERATED_AT = "2025-03-14T16:30:00Z"
@@ -56,7 +56,9 @@ REASONS = {
         ("repeatable", FORMULA_REASON),
         ("missing", "Never heard of it"),
     ],
-    ("explore-working-group", 2): [("repeatable", "The CX guild meets monthly since *January* [see wiki](http://wiki)")],
+    ("explore-working-group", 2): [
+        ("repeatable", "The CX guild meets monthly since *January* [see wiki](http://wiki)")
+    ],
     ("mobilize-cx-executive", 1): [
         ("missing", "No one owns CX at board level"),
         ("systematic", "Our COO sponsors it <b>strongly</b> & visibly"),
@@ -86,15 +88,24 @@ def sample_assessment(closed: bool = True) -> Assessment:
         notes="Second workshop with the retail leadership team.\nFocus on journey maps next time.",
         created_at="2025-03-14T09:00:00Z",
     )
-    for practice in ("explore-executive-sponsor", "explore-working-group", "mobilize-cx-executive",
-                     "mobilize-cx-team", "mobilize-journey-maps"):
+    for practice in (
+        "explore-executive-sponsor",
+        "explore-working-group",
+        "mobilize-cx-executive",
+        "mobilize-cx-team",
+        "mobilize-journey-maps",
+    ):
         state = rules.open_practice(state, practice).assessment
         state = rules.reveal(state, practice).assessment
     state = rules.revote(state, "explore-working-group").assessment
     state = rules.reveal(state, "explore-working-group").assessment
     state = _consolidate(state, "explore-executive-sponsor")
-    state = _consolidate(state, "explore-working-group", "repeatable",
-                         "Frontline only sees its own stores; the guild exists and meets monthly")
+    state = _consolidate(
+        state,
+        "explore-working-group",
+        "repeatable",
+        "Frontline only sees its own stores; the guild exists and meets monthly",
+    )
     state = _consolidate(state, "mobilize-cx-team")
     state = rules.open_practice(state, "mobilize-voice-of-customer").assessment
     if closed:
@@ -107,5 +118,6 @@ def sample_assessment(closed: bool = True) -> Assessment:
 
 def sample_report(closed: bool = True, benchmark=None):
     results = build_results(sample_assessment(closed), VOTES)
-    return build_report(results, participants=PARTICIPANTS, reasons=REASONS, generated_at=GENERATED_AT,
-                        benchmark=benchmark)
+    return build_report(
+        results, participants=PARTICIPANTS, reasons=REASONS, generated_at=GENERATED_AT, benchmark=benchmark
+    )

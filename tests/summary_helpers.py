@@ -14,8 +14,18 @@ def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def play(session, facilitator, join_participant, votes: dict, *, names=None, segments=None,
-         consolidate=(), close=False, notes: dict | None = None):
+def play(
+    session,
+    facilitator,
+    join_participant,
+    votes: dict,
+    *,
+    names=None,
+    segments=None,
+    consolidate=(),
+    close=False,
+    notes: dict | None = None,
+):
     """Join one phone per answer, open, vote, reveal each practice of ``votes`` ({practice: [level]}).
 
     ``notes`` gives reasons: {practice: [note or None, ...]}; ``consolidate`` lists practices to

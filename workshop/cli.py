@@ -81,24 +81,63 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--host", default="0.0.0.0", envvar="WORKSHOP_HOST", show_default=True,
-              help="Interface to listen on (0.0.0.0: phones on the network can join).")
+@click.option(
+    "--host",
+    default="0.0.0.0",
+    envvar="WORKSHOP_HOST",
+    show_default=True,
+    help="Interface to listen on (0.0.0.0: phones on the network can join).",
+)
 @click.option("--port", type=int, default=5000, envvar="WORKSHOP_PORT", show_default=True, help="Port.")
 @database_option
-@click.option("--frameworks", "framework_dirs", multiple=True, metavar="DIR",
-              type=click.Path(file_okay=False), help="Also load every *.toml framework file of DIR (repeatable).")
-@click.option("--async-mode", type=click.Choice(["gevent", "eventlet", "threading"]), default="gevent",
-              envvar="WORKSHOP_ASYNC_MODE", show_default=True, help="Async server.")
-@click.option("--public-url", envvar="WORKSHOP_PUBLIC_URL",
-              help="Base URL phones use to join, for QR codes (default: this machine's LAN address).")
-@click.option("--message-queue", envvar="WORKSHOP_MESSAGE_QUEUE", metavar="URL",
-              help="redis://HOST:PORT/DB to share sessions between several server processes.")
-@click.option("--message-queue-channel", default="cx-workshop", envvar="WORKSHOP_MESSAGE_QUEUE_CHANNEL",
-              metavar="NAME", show_default=True, help="Pub/sub channel on the message queue (one per installation).")
-@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
-              help="Extra origin allowed to open websockets (repeatable).")
-@click.option("--websocket-only/--allow-polling", default=False, envvar="WORKSHOP_WEBSOCKET_ONLY",
-              help="Refuse the long-polling fallback (for several processes behind round-robin).")
+@click.option(
+    "--frameworks",
+    "framework_dirs",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Also load every *.toml framework file of DIR (repeatable).",
+)
+@click.option(
+    "--async-mode",
+    type=click.Choice(["gevent", "eventlet", "threading"]),
+    default="gevent",
+    envvar="WORKSHOP_ASYNC_MODE",
+    show_default=True,
+    help="Async server.",
+)
+@click.option(
+    "--public-url",
+    envvar="WORKSHOP_PUBLIC_URL",
+    help="Base URL phones use to join, for QR codes (default: this machine's LAN address).",
+)
+@click.option(
+    "--message-queue",
+    envvar="WORKSHOP_MESSAGE_QUEUE",
+    metavar="URL",
+    help="redis://HOST:PORT/DB to share sessions between several server processes.",
+)
+@click.option(
+    "--message-queue-channel",
+    default="cx-workshop",
+    envvar="WORKSHOP_MESSAGE_QUEUE_CHANNEL",
+    metavar="NAME",
+    show_default=True,
+    help="Pub/sub channel on the message queue (one per installation).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Extra origin allowed to open websockets (repeatable).",
+)
+@click.option(
+    "--websocket-only/--allow-polling",
+    default=False,
+    envvar="WORKSHOP_WEBSOCKET_ONLY",
+    help="Refuse the long-polling fallback (for several processes behind round-robin).",
+)
 @click.option("--access-log", is_flag=True, help="Log every HTTP request.")
 @click.option("--log-level", default="INFO", envvar="WORKSHOP_LOG_LEVEL", show_default=True)
 def serve(host, port, database, framework_dirs, async_mode, public_url, message_queue, message_queue_channel,
@@ -173,11 +212,18 @@ def check_frameworks(paths) -> None:
 @cli.command()
 @click.argument("code")
 @click.option("--format", "-f", "fmt", required=True, type=click.Choice(FORMATS))
-@click.option("--output", "-o", metavar="FILE",
-              help="File to write ('-' for standard output; default: a name like "
-                   "cx-summary-acme-2025-03-14-K5JNA8.md in the current folder).")
-@click.option("--generated-at", metavar="ISO",
-              help="Timestamp to print as the generation time (default now; fix it for reproducible files).")
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="File to write ('-' for standard output; default: a name like "
+    "cx-summary-acme-2025-03-14-K5JNA8.md in the current folder).",
+)
+@click.option(
+    "--generated-at",
+    metavar="ISO",
+    help="Timestamp to print as the generation time (default now; fix it for reproducible files).",
+)
 @database_option
 @known_errors
 def export(code, fmt, output, generated_at, database) -> None:
@@ -299,9 +345,12 @@ def delete(code, yes, database) -> None:
 @cli.command("org")
 @click.argument("name", required=False)
 @click.option("--review-months", type=int, metavar="N", help="Months between assessments (1-60; default 6).")
-@click.option("--new-key", is_flag=True,
-              help="Create the organisation or give it a new key (printed once; the old key stops working), "
-                   "and attach its sessions that belong to no organisation.")
+@click.option(
+    "--new-key",
+    is_flag=True,
+    help="Create the organisation or give it a new key (printed once; the old key stops working), "
+    "and attach its sessions that belong to no organisation.",
+)
 @database_option
 @known_errors
 def organization(name, review_months, new_key, database) -> None:

@@ -133,8 +133,11 @@ def run(config: dict, host: str, port: int, mode: str, access_log: bool = False)
     print(f"CX maturity workshop ({mode}) on {local}", flush=True)
     if phones and phones != local:
         print(f"Phones on the same network join at {phones}", flush=True)
-    print(f"Open {local}/new to start a session. Data: {config.get('DATABASE')}. "
-          f"Open-files limit: {limit}. Ctrl+C to stop.", flush=True)
+    print(
+        f"Open {local}/new to start a session. Data: {config.get('DATABASE')}. "
+        f"Open-files limit: {limit}. Ctrl+C to stop.",
+        flush=True,
+    )
 
     if mode == "gevent":
         from gevent.pywsgi import WSGIHandler, WSGIServer

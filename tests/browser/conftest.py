@@ -22,16 +22,25 @@ NO_BROWSER = (
     "to a Chromium binary, or run .venv/bin/playwright install chromium"
 )
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 pytestmark = pytest.mark.browser
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("WORKSHOP_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("WORKSHOP_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -58,8 +67,11 @@ def playwright():
 def browser(playwright):
     path = chromium_path()
     try:
-        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS) if path \
+        launched = (
+            playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            if path
             else playwright.chromium.launch(args=CHROMIUM_ARGS)
+        )
     except Exception as error:  # no bundled browser either
         unavailable(f"{NO_BROWSER} ({str(error).splitlines()[0]})")
     yield launched
@@ -89,8 +101,14 @@ class Pages:
         self.contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{url}: {error}"))
-        page.on("console", lambda message: message.type == "error" and not self.expected(message.text)
-                and self.errors.append(f"{url}: {message.text}"))
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and not self.expected(message.text)
+                and self.errors.append(f"{url}: {message.text}")
+            ),
+        )
         page.goto(url)
         return page
 

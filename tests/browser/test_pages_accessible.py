@@ -14,10 +14,17 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def session_with_results(server):
     """A session with one revealed practice (4 voters, two segments) and one open practice."""
-    session = api(server, "POST", "/api/sessions", {
-        "framework": "temkin-six-stages", "title": "Accessibility check", "organization": "Acme",
-        "settings": {"segments": ["Leadership", "Frontline"]},
-    })
+    session = api(
+        server,
+        "POST",
+        "/api/sessions",
+        {
+            "framework": "temkin-six-stages",
+            "title": "Accessibility check",
+            "organization": "Acme",
+            "settings": {"segments": ["Leadership", "Frontline"]},
+        },
+    )
     host = Phone(server.url)
     host.call("host", {"code": session["code"], "facilitator_token": session["facilitator_token"]})
     voters = []

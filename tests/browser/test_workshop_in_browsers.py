@@ -220,7 +220,9 @@ def test_keyboard_shortcuts_run_the_room(pages, server):
 
 
 def test_after_the_session_notes_downloads_follow_up_and_delete(pages, server, look):
-    session = api(server, "POST", "/api/sessions", {"framework": "three-levels", "title": "After", "organization": "Browser Org"})
+    session = api(
+        server, "POST", "/api/sessions", {"framework": "three-levels", "title": "After", "organization": "Browser Org"}
+    )
     host = pages.open(session["facilitator_url"])
     phone = pages.open(session["join_url"], device="Pixel 7")
     phone.locator("[data-action=join]").click()
@@ -337,7 +339,11 @@ def test_creating_a_session_stays_on_the_address_the_facilitator_uses(pages, tmp
         page.locator("[data-action=continue-to-session]").click()
         expect(page.locator("[data-join-card]")).to_be_visible()
         assert page.url.startswith(f"http://127.0.0.1:{port}/host/")
-        assert page.locator("[data-join-dialog] a").first.get_attribute("href").startswith(f"http://localhost:{port}/join/")
+        assert (
+            page.locator("[data-join-dialog] a")
+            .first.get_attribute("href")
+            .startswith(f"http://localhost:{port}/join/")
+        )
         # the organisation key is in this origin's storage: the organisation page opens with it
         page.goto(f"http://127.0.0.1:{port}/org/Origin%20Org")
         expect(page.locator("[data-page=organization]")).to_contain_text("Origins")

@@ -30,10 +30,12 @@ def run_workshop(server, phones, participants: int = 3):
     wait_for(lambda: host.tallies and host.tallies[-1]["votes"].get("repair-identify") == participants)
 
     assert host.call("reveal", {"practice": "repair-identify"})["ok"]
-    wait_for(lambda: all(
-        next(p for p in phone.states[-1]["practices"] if p["id"] == "repair-identify")["status"] == "revealed"
-        for phone in people
-    ))
+    wait_for(
+        lambda: all(
+            next(p for p in phone.states[-1]["practices"] if p["id"] == "repair-identify")["status"] == "revealed"
+            for phone in people
+        )
+    )
     assert host.call("revote", {"practice": "repair-identify"})["ok"]
     for phone in people:
         assert phone.call("vote", {"practice": "repair-identify", "level": "repeatable"})["round"] == 2

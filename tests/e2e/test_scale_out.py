@@ -41,9 +41,21 @@ def redis_url(tmp_path_factory):
         pytest.skip(reason)
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path_factory.mktemp("redis"))],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path_factory.mktemp("redis")),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
     while not answers(port):
@@ -95,5 +107,9 @@ def test_two_processes_share_votes_and_reveals_through_redis(start_server, phone
     wait_for(lambda: all(revealed(phone) for phone in on_first + on_second), timeout=10)
     summary = second.summary(session)
     assert summary["practices"][0]["result"]["counts"] == {
-        "missing": 0, "ad_hoc": 2, "repeatable": 0, "systematic": 3, "unknown": 0
+        "missing": 0,
+        "ad_hoc": 2,
+        "repeatable": 0,
+        "systematic": 3,
+        "unknown": 0,
     }

@@ -27,26 +27,43 @@ def test_summary_organisation_and_deletion_on_the_real_server(start_server, phon
     assert host.call("host", {"code": session["code"], "facilitator_token": session["facilitator_token"]})["ok"]
     people = [phones(server.url) for _ in range(4)]
     for index, phone in enumerate(people):
-        assert phone.call("join", {"code": session["code"], "name": f"Person {index}",
-                                   "segment": ("Leadership", "Frontline")[index % 2]})["ok"]
+        assert phone.call(
+            "join",
+            {"code": session["code"], "name": f"Person {index}", "segment": ("Leadership", "Frontline")[index % 2]},
+        )["ok"]
     assert host.call("open", {"practice": "*"})["ok"]
     for phone, level in zip(people, ("repeatable", "repeatable", "ad_hoc", "unknown")):
         assert phone.call("vote", {"practice": "repair-identify", "level": level, "note": f"said {level}"})["ok"]
     assert host.call("close", {})["ok"]
 
-    status, headers, pdf = download(server, f"/api/sessions/{session['code']}/export?format=pdf", session["facilitator_token"])
+    status, headers, pdf = download(
+        server, f"/api/sessions/{session['code']}/export?format=pdf", session["facilitator_token"]
+    )
     assert status == 200 and pdf.startswith(b"%PDF") and headers["Content-Type"] == "application/pdf"
     assert "attachment" in headers["Content-Disposition"]
     _, _, html = download(server, f"/api/sessions/{session['code']}/export?format=html", session["organization_key"])
     page = html.decode()
-    assert "Person 0" not in page and "said ad_hoc" in page and "src=\"http" not in page
+    assert "Person 0" not in page and "said ad_hoc" in page and 'src="http' not in page
 
     # the command line reads the same database while the server runs, and writes the same summary
     target = tmp_path / "summary.json"
     subprocess.run(
-        [sys.executable, "-m", "workshop", "export", session["code"], "--format", "json", "-o", str(target),
-         "--db", str(database)],
-        check=True, capture_output=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "workshop",
+            "export",
+            session["code"],
+            "--format",
+            "json",
+            "-o",
+            str(target),
+            "--db",
+            str(database),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     _, _, served = download(server, f"/api/sessions/{session['code']}/export?format=json", session["facilitator_token"])
     from_cli, from_server = json.loads(target.read_text()), json.loads(served)

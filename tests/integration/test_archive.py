@@ -5,9 +5,8 @@ import json
 
 import pytest
 
-from workshop.store import open_store
-
 from tests.summary_helpers import GENERATED_AT, auth, play
+from workshop.store import open_store
 
 TABLES = ("participants", "votes", "rounds", "decisions", "presence")
 VOTES = {
@@ -23,7 +22,9 @@ def database(app):
 
 def rows_of(service, assessment_id: int) -> dict:
     return {
-        table: service.store.database.conn.execute(f"SELECT count(*) FROM {table} WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
+        table: service.store.database.conn.execute(
+            f"SELECT count(*) FROM {table} WHERE assessment_id = ?", [assessment_id]
+        ).fetchone()[0]
         for table in TABLES
     }
 
@@ -34,15 +35,30 @@ def summary_json(service, code: str) -> dict:
 
 def two_sessions(new_session, facilitator, join_participant):
     kept = new_session(title="Kept", organization="Acme")
-    play(kept, facilitator, join_participant, VOTES, consolidate=["repair-identify"],
-         notes={"repair-identify": ["kept reason", None, None]})
+    play(
+        kept,
+        facilitator,
+        join_participant,
+        VOTES,
+        consolidate=["repair-identify"],
+        notes={"repair-identify": ["kept reason", None, None]},
+    )
     doomed = new_session(title="Doomed", organization="Globex", settings={"segments": ["A", "B"]})
-    play(doomed, facilitator, join_participant, VOTES, segments=["A", "B"], consolidate=["repair-identify"],
-         notes={"repair-identify": ["doomed reason", None, None]})
+    play(
+        doomed,
+        facilitator,
+        join_participant,
+        VOTES,
+        segments=["A", "B"],
+        consolidate=["repair-identify"],
+        notes={"repair-identify": ["doomed reason", None, None]},
+    )
     return kept, doomed
 
 
-def test_deleting_a_session_says_what_it_removes_and_removes_only_that(client, service, new_session, facilitator, join_participant):
+def test_deleting_a_session_says_what_it_removes_and_removes_only_that(
+    client, service, new_session, facilitator, join_participant
+):
     kept, doomed = two_sessions(new_session, facilitator, join_participant)
     doomed_id = service.store.sessions.assessment_id(doomed["code"])
     kept_id = service.store.sessions.assessment_id(kept["code"])
@@ -65,10 +81,15 @@ def test_deleting_a_session_says_what_it_removes_and_removes_only_that(client, s
     body = response.json
     assert body["deleted"] is True and body["title"] == "Doomed"
     assert body["removed"] == {"sessions": 1, "participants": 3, "votes": 6, "rounds": 2, "decisions": 1, "presence": 3}
-    assert body["message"] == "Session %s was deleted for good with 3 participants, 6 votes, 2 rounds and 1 decision." % doomed["code"]
+    assert body[
+        "message"
+    ] == "Session {} was deleted for good with 3 participants, 6 votes, 2 rounds and 1 decision.".format(doomed["code"])
 
     assert rows_of(service, doomed_id) == dict.fromkeys(TABLES, 0)
-    assert service.store.database.conn.execute("SELECT count(*) FROM assessments WHERE id = ?", [doomed_id]).fetchone()[0] == 0
+    assert (
+        service.store.database.conn.execute("SELECT count(*) FROM assessments WHERE id = ?", [doomed_id]).fetchone()[0]
+        == 0
+    )
     assert client.get(url).status_code == 404
     assert client.get(url + "/summary", headers=auth(doomed["facilitator_token"])).status_code == 404
     # nothing else changed: the other session's facts and summary are as they were
@@ -81,7 +102,9 @@ def test_deleting_a_session_says_what_it_removes_and_removes_only_that(client, s
 def test_a_deleted_sessions_phones_are_told_and_refused(client, service, new_session, facilitator, join_participant):
     session = new_session()
     host, phones = play(session, facilitator, join_participant, {"repair-identify": ["ad_hoc"] * 3})
-    assert client.delete(f"/api/sessions/{session['code']}", headers=auth(session["facilitator_token"])).status_code == 200
+    assert (
+        client.delete(f"/api/sessions/{session['code']}", headers=auth(session["facilitator_token"])).status_code == 200
+    )
     assert not phones[0].io.is_connected() and not host.io.is_connected()
     realtime = client.application.extensions["workshop.realtime"]
     assert all(identity.code != session["code"] for identity in realtime.connections.values())
@@ -112,10 +135,17 @@ def test_the_cli_asks_before_deleting(cli, service, database, new_session, facil
     assert again.exit_code == 1 and "no session with code" in again.stderr
 
 
-def test_backup_then_restore_gives_identical_summaries(tmp_path, cli, service, database, new_session, facilitator, join_participant):
+def test_backup_then_restore_gives_identical_summaries(
+    tmp_path, cli, service, database, new_session, facilitator, join_participant
+):
     kept, doomed = two_sessions(new_session, facilitator, join_participant)
-    play(new_session(title="Closed one", organization="Acme", organization_key=kept["organization_key"]),
-         facilitator, join_participant, VOTES, close=True)
+    play(
+        new_session(title="Closed one", organization="Acme", organization_key=kept["organization_key"]),
+        facilitator,
+        join_participant,
+        VOTES,
+        close=True,
+    )
     codes = [row["code"] for row in service.store.archive.list()]
     before = {code: summary_json(service, code) for code in codes}
     backup = tmp_path / "backup.json"
@@ -133,7 +163,9 @@ def test_backup_then_restore_gives_identical_summaries(tmp_path, cli, service, d
         from workshop.service import Workshops
 
         other = Workshops(restored, {})
-        exported = {code: json.loads(other.reports.export(code, "json", generated_at=GENERATED_AT).content) for code in codes}
+        exported = {
+            code: json.loads(other.reports.export(code, "json", generated_at=GENERATED_AT).content) for code in codes
+        }
         assert exported == before
         restored.sessions.check_token(kept["code"], kept["facilitator_token"], "facilitator")  # tokens still open it
         restored.organizations.check_key("Acme", kept["organization_key"])
@@ -142,8 +174,21 @@ def test_backup_then_restore_gives_identical_summaries(tmp_path, cli, service, d
 
     # the CLI export of a restored session is the same file as the original's
     for db, name in ((database, "a.md"), (str(fresh), "b.md")):
-        assert cli("export", kept["code"], "--format", "md", "-o", tmp_path / name, "--db", db,
-                   "--generated-at", GENERATED_AT).exit_code == 0
+        assert (
+            cli(
+                "export",
+                kept["code"],
+                "--format",
+                "md",
+                "-o",
+                tmp_path / name,
+                "--db",
+                db,
+                "--generated-at",
+                GENERATED_AT,
+            ).exit_code
+            == 0
+        )
     assert (tmp_path / "a.md").read_bytes() == (tmp_path / "b.md").read_bytes()
 
     # restoring again conflicts, and writes nothing
@@ -155,7 +200,9 @@ def test_backup_then_restore_gives_identical_summaries(tmp_path, cli, service, d
     check.close()
 
 
-def test_restore_adds_to_an_existing_database_and_refuses_a_clashing_organisation(tmp_path, cli, database, new_session, facilitator, join_participant):
+def test_restore_adds_to_an_existing_database_and_refuses_a_clashing_organisation(
+    tmp_path, cli, database, new_session, facilitator, join_participant
+):
     kept, _ = two_sessions(new_session, facilitator, join_participant)
     backup = tmp_path / "backup.json"
     assert cli("backup", backup, "--db", database).exit_code == 0
@@ -187,8 +234,14 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path, cli):
         ("{not json", "is not JSON"),
         (json.dumps({"format": "other"}), "not a workshop backup"),
         (json.dumps({"format": "cx-workshop-backup", "version": 99}), "version 99"),
-        (json.dumps({"format": "cx-workshop-backup", "version": 1, "migrations": ["m999_future"], "tables": {}}), "newer version"),
-        (json.dumps({"format": "cx-workshop-backup", "version": 1, "tables": {"assessments": [{"evil; DROP": 1}]}}), "unknown column"),
+        (
+            json.dumps({"format": "cx-workshop-backup", "version": 1, "migrations": ["m999_future"], "tables": {}}),
+            "newer version",
+        ),
+        (
+            json.dumps({"format": "cx-workshop-backup", "version": 1, "tables": {"assessments": [{"evil; DROP": 1}]}}),
+            "unknown column",
+        ),
     ):
         bad.write_text(content)
         result = cli("restore", bad, "--db", tmp_path / "target.db")
@@ -205,12 +258,27 @@ def test_the_archive_lists_sessions(cli, database, new_session, facilitator, joi
     assert closed.exit_code == 0 and "Finished" in closed.stdout and "Kept" not in closed.stdout
 
 
-def test_cli_export_writes_every_format_and_matches_the_api(tmp_path, cli, client, service, database, new_session, facilitator, join_participant):
+def test_cli_export_writes_every_format_and_matches_the_api(
+    tmp_path, cli, client, service, database, new_session, facilitator, join_participant
+):
     kept, _ = two_sessions(new_session, facilitator, join_participant)
     for fmt in ("md", "csv", "json", "html", "pdf"):
         target = tmp_path / f"summary.{fmt}"
-        assert cli("export", kept["code"].lower(), "--format", fmt, "-o", target, "--db", database,
-                   "--generated-at", GENERATED_AT).exit_code == 0
+        assert (
+            cli(
+                "export",
+                kept["code"].lower(),
+                "--format",
+                fmt,
+                "-o",
+                target,
+                "--db",
+                database,
+                "--generated-at",
+                GENERATED_AT,
+            ).exit_code
+            == 0
+        )
         assert target.stat().st_size > 0
         if fmt != "pdf":
             assert target.read_bytes() == service.reports.export(kept["code"], fmt, generated_at=GENERATED_AT).content
@@ -237,14 +305,17 @@ def test_cli_gives_an_organisation_a_key_and_attaches_earlier_sessions(client, c
     assert listed.exit_code == 0 and "Initech: 1 session, review every 3 months" in listed.stdout
 
 
-def test_a_deleted_session_leaves_no_trace_in_the_database_file(client, new_session, facilitator, join_participant, service):
+def test_a_deleted_session_leaves_no_trace_in_the_database_file(
+    client, new_session, facilitator, join_participant, service
+):
     session = new_session(title="Secret project Hummingbird")
     host = facilitator(session)
     phone = join_participant(session, name="Ada Lovelace")
     host.emit("open", {"practice": "repair-identify"})
     phone.emit("vote", {"practice": "repair-identify", "level": "missing", "note": "a very telling reason"})
-    response = client.delete(f"/api/sessions/{session['code']}",
-                             headers={"Authorization": f"Bearer {session['facilitator_token']}"})
+    response = client.delete(
+        f"/api/sessions/{session['code']}", headers={"Authorization": f"Bearer {session['facilitator_token']}"}
+    )
     assert response.status_code == 200
     path = service.store.path
     raw = b"".join(open(name, "rb").read() for name in (path, path + "-wal") if __import__("os").path.exists(name))

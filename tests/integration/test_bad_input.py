@@ -76,8 +76,9 @@ def test_a_vote_with_two_arguments_is_refused(room):
 )
 def test_bad_joins_are_refused(new_session, connect, service, payload, code):
     session = new_session()
-    payload = {key: (value.format(code=session["code"]) if isinstance(value, str) else value)
-               for key, value in payload.items()}
+    payload = {
+        key: (value.format(code=session["code"]) if isinstance(value, str) else value) for key, value in payload.items()
+    }
     socket = connect()
     socket.emit("join", payload, expect=code)
     assert service.store.sessions.participant_count(session["code"]) == 0
@@ -132,8 +133,9 @@ def test_an_override_without_a_note_is_refused_and_records_nothing(room, client)
     phone.emit("vote", {"practice": "repair-identify", "level": "repeatable"})
     host.emit("reveal", {"practice": "repair-identify"})
     host.emit("consolidate", {"practice": "repair-identify", "level": "systematic"}, expect="bad_request")
-    summary = client.get(f"/api/sessions/{session['code']}/summary",
-                         headers={"Authorization": f"Bearer {session['facilitator_token']}"}).json
+    summary = client.get(
+        f"/api/sessions/{session['code']}/summary", headers={"Authorization": f"Bearer {session['facilitator_token']}"}
+    ).json
     assert summary["practices"][0]["consolidated_level"] is None
 
 
@@ -214,7 +216,9 @@ def test_the_summary_needs_the_facilitator_token(client, new_session):
     assert client.get(url, headers={"Authorization": "Basic abc"}).status_code == 401
     wrong = client.get(url, headers={"Authorization": f"Bearer {session['presenter_token']}"})
     assert wrong.status_code == 403 and wrong.json["error"] == "forbidden"
-    assert client.get("/api/sessions/ZZZZZZ/summary", headers={"Authorization": "Bearer " + "x" * 32}).status_code == 404
+    assert (
+        client.get("/api/sessions/ZZZZZZ/summary", headers={"Authorization": "Bearer " + "x" * 32}).status_code == 404
+    )
     assert client.get("/api/sessions/not-a-code/summary").json["error"] == "bad_request"
 
 

@@ -25,28 +25,44 @@ VOTES = {
 
 def closed_session(new_session, facilitator, join_participant, **extra):
     session = new_session(organization="Acme", settings={"segments": ["Leadership", "Frontline"]}, **extra)
-    play(session, facilitator, join_participant, VOTES, names=["Alice Secret", "Bob Hidden"],
-         segments=["Leadership", "Frontline"], consolidate=["repair-identify"], close=True,
-         notes={"repair-identify": ["we do it", None, "only sometimes", "no idea"]})
+    play(
+        session,
+        facilitator,
+        join_participant,
+        VOTES,
+        names=["Alice Secret", "Bob Hidden"],
+        segments=["Leadership", "Frontline"],
+        consolidate=["repair-identify"],
+        close=True,
+        notes={"repair-identify": ["we do it", None, "only sometimes", "no idea"]},
+    )
     return session
 
 
 @pytest.mark.parametrize("state", ["empty", "unfinished", "closed"])
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_every_format_downloads_for_every_kind_of_session(client, new_session, facilitator, join_participant, state, fmt):
+def test_every_format_downloads_for_every_kind_of_session(
+    client, new_session, facilitator, join_participant, state, fmt
+):
     if state == "closed":
         session = closed_session(new_session, facilitator, join_participant)
     else:
         session = new_session(organization="Acme")
         if state == "unfinished":
-            host, phones = play(session, facilitator, join_participant, {"repair-identify": ["ad_hoc", "ad_hoc", "repeatable"]})
+            host, phones = play(
+                session, facilitator, join_participant, {"repair-identify": ["ad_hoc", "ad_hoc", "repeatable"]}
+            )
             assert host.emit("open", {"practice": "repair-measure"})["ok"]
-            assert phones[0].emit("vote", {"practice": "repair-measure", "level": "systematic", "note": "secret until revealed"})["ok"]
+            assert phones[0].emit(
+                "vote", {"practice": "repair-measure", "level": "systematic", "note": "secret until revealed"}
+            )["ok"]
     response = export(client, session, fmt)
     assert response.status_code == 200, response.data[:300]
     assert response.headers["Content-Type"] == FORMATS[fmt]
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment; filename=\"cx-summary-acme-") and f"{session['code']}.{fmt}\"" in disposition
+    assert (
+        disposition.startswith('attachment; filename="cx-summary-acme-') and f'{session["code"]}.{fmt}"' in disposition
+    )
     assert response.headers["Cache-Control"] == "no-store"
     body = response.data
     if fmt == "pdf":
@@ -88,15 +104,22 @@ def test_the_export_needs_the_facilitator_token_or_the_organisation_key(client, 
 def test_an_unknown_format_is_refused_with_the_list(client, new_session):
     session = new_session()
     for query in ("?format=docx", ""):
-        response = client.get(f"/api/sessions/{session['code']}/export{query}", headers=auth(session["facilitator_token"]))
+        response = client.get(
+            f"/api/sessions/{session['code']}/export{query}", headers=auth(session["facilitator_token"])
+        )
         assert response.status_code == 400 and response.json["error"] == "bad_request"
         assert "md, csv, json, html, pdf" in response.json["message"]
 
 
 def test_a_formula_typed_by_a_participant_is_neutralised_in_the_csv(client, new_session, facilitator, join_participant):
     session = new_session(title="=cmd|' /C calc'!A0", team="@team")
-    play(session, facilitator, join_participant, {"repair-identify": ["ad_hoc", "ad_hoc", "ad_hoc"]},
-         notes={"repair-identify": ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2"]})
+    play(
+        session,
+        facilitator,
+        join_participant,
+        {"repair-identify": ["ad_hoc", "ad_hoc", "ad_hoc"]},
+        notes={"repair-identify": ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2"]},
+    )
     host = facilitator(session)
     assert host.emit("consolidate", {"practice": "repair-identify", "level": "repeatable", "note": "=1+2"})["ok"]
     text = export(client, session, "csv").data.decode("utf-8-sig")
@@ -118,7 +141,9 @@ def test_pdf_export_answers_503_when_weasyprint_cannot_load(client, new_session,
     assert response.json["error"] == "unavailable" and "HTML" in response.json["message"]
 
 
-def test_the_benchmark_needs_five_other_closed_sessions_and_names_none(client, new_session, facilitator, join_participant):
+def test_the_benchmark_needs_five_other_closed_sessions_and_names_none(
+    client, new_session, facilitator, join_participant
+):
     subject = closed_session(new_session, facilitator, join_participant)
     url = f"/api/sessions/{subject['code']}/benchmark"
     assert client.get(url).status_code == 401

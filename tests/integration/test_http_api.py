@@ -9,10 +9,19 @@ def test_frameworks_lists_every_shipped_model_with_stages_and_practices(client):
     body = client.get("/api/frameworks").json
     by_id = {framework["id"]: framework for framework in body["frameworks"]}
     assert set(by_id) == {
-        "forrester-path", "temkin-five-levels", "improve-transform-sustain", "temkin-six-stages", "three-levels"
+        "forrester-path",
+        "temkin-five-levels",
+        "improve-transform-sustain",
+        "temkin-six-stages",
+        "three-levels",
     }
     assert [s["name"] for s in by_id["temkin-six-stages"]["stages"]] == [
-        "Ignore", "Explore", "Mobilize", "Operationalize", "Align", "Embed"
+        "Ignore",
+        "Explore",
+        "Mobilize",
+        "Operationalize",
+        "Align",
+        "Embed",
     ]
     practice = by_id["forrester-path"]["stages"][0]["practices"][0]
     assert set(practice) >= {"id", "text"}
@@ -54,7 +63,11 @@ def test_summary_reports_status_participants_and_counts(client, new_session, fac
     row = body["practices"][0]
     assert row["id"] == "interested-important" and row["text"] == "People here treat customer experience as important."
     assert row["rounds"][0]["result"]["counts"] == {
-        "missing": 2, "ad_hoc": 0, "repeatable": 0, "systematic": 0, "unknown": 1
+        "missing": 2,
+        "ad_hoc": 0,
+        "repeatable": 0,
+        "systematic": 0,
+        "unknown": 1,
     }
     assert row["consolidated_level"] is None
     assert [r["status"] for r in body["practices"][1:]] == ["pending"] * 7

@@ -50,7 +50,10 @@ def test_an_existing_organisation_needs_its_key(client, name):
 def test_a_refused_session_creates_nothing(client, service):
     create(client, "Acme")
     assert create(client, "Acme").status_code == 403
-    assert service.store.database.utils["assessments"].count == 1 and service.store.database.utils["organizations"].count == 1
+    assert (
+        service.store.database.utils["assessments"].count == 1
+        and service.store.database.utils["organizations"].count == 1
+    )
     # a session that fails for another reason does not leave an organisation behind either
     assert create(client, "Ghost", framework="nope").status_code == 404
     assert service.store.database.utils["organizations"].count == 1
@@ -81,14 +84,26 @@ def test_the_organisation_api_needs_the_key_and_leaks_nothing_without_it(client)
 
 
 VOTES = [
-    {"repair-identify": ["repeatable"] * 3, "repair-prioritise": ["ad_hoc"] * 3,
-     "repair-coordinate": ["missing"] * 3, "repair-measure": ["repeatable"] * 3},
-    {"repair-identify": ["repeatable"] * 3, "repair-prioritise": ["repeatable"] * 3,
-     "repair-coordinate": ["repeatable"] * 3, "repair-measure": ["repeatable"] * 3,
-     "elevate-reward": ["missing", "systematic", "missing"]},
-    {"repair-identify": ["systematic"] * 3, "repair-prioritise": ["repeatable"] * 3,
-     "repair-coordinate": ["ad_hoc"] * 3, "repair-measure": ["repeatable"] * 3,
-     "elevate-reward": ["ad_hoc"] * 3},
+    {
+        "repair-identify": ["repeatable"] * 3,
+        "repair-prioritise": ["ad_hoc"] * 3,
+        "repair-coordinate": ["missing"] * 3,
+        "repair-measure": ["repeatable"] * 3,
+    },
+    {
+        "repair-identify": ["repeatable"] * 3,
+        "repair-prioritise": ["repeatable"] * 3,
+        "repair-coordinate": ["repeatable"] * 3,
+        "repair-measure": ["repeatable"] * 3,
+        "elevate-reward": ["missing", "systematic", "missing"],
+    },
+    {
+        "repair-identify": ["systematic"] * 3,
+        "repair-prioritise": ["repeatable"] * 3,
+        "repair-coordinate": ["ad_hoc"] * 3,
+        "repair-measure": ["repeatable"] * 3,
+        "elevate-reward": ["ad_hoc"] * 3,
+    },
 ]
 
 
@@ -96,15 +111,21 @@ def three_assessments(client, service, facilitator, join_participant):
     sessions = []
     key = None
     for index, votes in enumerate(VOTES):
-        response = create(client, "Acme", key=key, title=f"Assessment {index + 1}",
-                          **({"previous": sessions[-1]["code"]} if sessions else {}))
+        response = create(
+            client,
+            "Acme",
+            key=key,
+            title=f"Assessment {index + 1}",
+            **({"previous": sessions[-1]["code"]} if sessions else {}),
+        )
         assert response.status_code == 201, response.json
         session = response.json
         key = key or session["organization_key"]
         play(session, facilitator, join_participant, votes, consolidate=list(votes), close=True)
         # spread them over time, as a real organisation would
-        service.store.database.conn.execute("UPDATE assessments SET created_at = ? WHERE code = ?",
-                                 [f"202{index + 3}-03-01T09:00:00Z", session["code"]])
+        service.store.database.conn.execute(
+            "UPDATE assessments SET created_at = ? WHERE code = ?", [f"202{index + 3}-03-01T09:00:00Z", session["code"]]
+        )
         service.room.forget(session["code"])
         sessions.append(session)
     return sessions, key
@@ -162,8 +183,13 @@ def test_starting_the_next_assessment_keeps_framework_organisation_and_segments(
     page = client.get(f"/new?from={first['code']}").get_data(as_text=True)
     assert 'value="Acme"' in page and "Leadership, Frontline" in page
     assert "data-organization-key" in page  # a key can be pasted when this browser lacks it
-    follow_up = create(client, "Acme", key=first["organization_key"], previous=first["code"],
-                       settings={"segments": ["Leadership", "Frontline"]})
+    follow_up = create(
+        client,
+        "Acme",
+        key=first["organization_key"],
+        previous=first["code"],
+        settings={"segments": ["Leadership", "Frontline"]},
+    )
     assert follow_up.status_code == 201
     assert create(client, "Acme", previous=first["code"]).status_code == 403
 

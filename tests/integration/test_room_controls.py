@@ -69,7 +69,9 @@ def test_the_countdown_reveals_the_current_practice_when_it_ends(
     realtime.tick()
     assert practice(state_of(host), "repair-identify")["status"] == "open"
     timer = service.room.timer(session["code"])
-    service.store.sessions.update_fields(session["code"], timer={**timer.as_dict(), "ends_at": time.time() - 1})  # time passes
+    service.store.sessions.update_fields(
+        session["code"], timer={**timer.as_dict(), "ends_at": time.time() - 1}
+    )  # time passes
     realtime.tick()
     assert practice(state_of(host), "repair-identify")["status"] == "revealed"
     assert state_of(host)["timer"] is None
@@ -145,8 +147,9 @@ def test_a_facilitator_can_load_their_own_framework_directory(tmp_path):
     folder = tmp_path / "frameworks"
     folder.mkdir()
     (folder / "ours.toml").write_text(CUSTOM, encoding="utf-8")
-    app = create_app({"DATABASE": str(tmp_path / "db.sqlite"), "FRAMEWORK_DIRS": [str(folder)],
-                      "BACKGROUND_TICKER": False})
+    app = create_app(
+        {"DATABASE": str(tmp_path / "db.sqlite"), "FRAMEWORK_DIRS": [str(folder)], "BACKGROUND_TICKER": False}
+    )
     try:
         client = app.test_client()
         ids = [framework["id"] for framework in client.get("/api/frameworks").json["frameworks"]]
@@ -158,12 +161,17 @@ def test_a_facilitator_can_load_their_own_framework_directory(tmp_path):
         app.extensions["workshop.service"].store.close()
 
 
-@pytest.mark.parametrize("content, problem", [("id = [", "is not valid TOML"), (CUSTOM.replace('id = "we-listen"', 'id = "start"'), "already used")])
+@pytest.mark.parametrize(
+    "content, problem",
+    [("id = [", "is not valid TOML"), (CUSTOM.replace('id = "we-listen"', 'id = "start"'), "already used")],
+)
 def test_the_server_refuses_to_start_with_a_broken_framework_file(tmp_path, cli, content, problem):
     folder = tmp_path / "frameworks"
     folder.mkdir()
     (folder / "broken.toml").write_text(content, encoding="utf-8")
-    result = cli("serve", "--async-mode", "threading", "--frameworks", folder, "--db", tmp_path / "db.sqlite", "--port", "0")
+    result = cli(
+        "serve", "--async-mode", "threading", "--frameworks", folder, "--db", tmp_path / "db.sqlite", "--port", "0"
+    )
     assert result.exit_code == 2
     assert "broken.toml" in result.stderr and problem in result.stderr
 
@@ -179,7 +187,10 @@ def test_the_roster_lists_names_given_and_who_is_here_but_no_votes(new_session, 
     zoe.disconnect()
     roster = host.emit("roster", {})
     assert roster == {
-        "ok": True, "joined": 3, "present": 2, "anonymous": 1,
+        "ok": True,
+        "joined": 3,
+        "present": 2,
+        "anonymous": 1,
         "named": [{"name": "adam", "present": True}, {"name": "Zoë", "present": False}],
     }
     assert "missing" not in str(roster)
@@ -190,12 +201,20 @@ def test_reasons_are_ordered_by_level_and_text_not_by_who_answered_first(new_ses
     session = new_session()
     host = facilitator(session)
     host.emit("open", {"practice": "repair-identify"})
-    for level, note in (("systematic", "zebra"), ("unknown", "no idea"), ("missing", "never"), ("missing", "Almost never")):
+    for level, note in (
+        ("systematic", "zebra"),
+        ("unknown", "no idea"),
+        ("missing", "never"),
+        ("missing", "Almost never"),
+    ):
         join_participant(session).emit("vote", {"practice": "repair-identify", "level": level, "note": note})
     host.emit("reveal", {"practice": "repair-identify"})
     reasons = host.emit("reasons", {"practice": "repair-identify"})["reasons"]
     assert [(r["level"], r["note"]) for r in reasons] == [
-        ("missing", "Almost never"), ("missing", "never"), ("systematic", "zebra"), ("unknown", "no idea"),
+        ("missing", "Almost never"),
+        ("missing", "never"),
+        ("systematic", "zebra"),
+        ("unknown", "no idea"),
     ]
 
 
@@ -249,8 +268,15 @@ def test_a_countdown_needs_a_practice_the_room_is_voting_on(new_session, facilit
 def test_the_server_refuses_to_start_when_its_message_queue_does_not_answer(tmp_path, cli):
     from tests.live import free_port
 
-    result = cli("serve", "--async-mode", "threading", "--db", tmp_path / "db.sqlite",
-                 "--message-queue", f"redis://127.0.0.1:{free_port()}/0")
+    result = cli(
+        "serve",
+        "--async-mode",
+        "threading",
+        "--db",
+        tmp_path / "db.sqlite",
+        "--message-queue",
+        f"redis://127.0.0.1:{free_port()}/0",
+    )
     assert result.exit_code == 1 and "does not answer" in result.stderr
 
 
@@ -260,7 +286,9 @@ def test_check_frameworks_reports_every_broken_file(tmp_path, cli):
     (folder / "a-good.toml").write_text(CUSTOM, encoding="utf-8")
     (folder / "b-broken.toml").write_text("id = [", encoding="utf-8")
     (folder / "c-clash.toml").write_text(CUSTOM, encoding="utf-8")
-    (folder / "d-empty.toml").write_text(CUSTOM.replace('text = "We listen to customers."', 'text = ""'), encoding="utf-8")
+    (folder / "d-empty.toml").write_text(
+        CUSTOM.replace('text = "We listen to customers."', 'text = ""'), encoding="utf-8"
+    )
     output = cli("check-frameworks", folder)
     assert output.exit_code == 1 and "ok  our-own" in output.stdout
     for name in ("b-broken.toml", "c-clash.toml", "d-empty.toml"):

@@ -9,7 +9,9 @@ def make(tmp_path, name):
 
 def host(app, session):
     socket = app.extensions["socketio"].test_client(app, flask_test_client=app.test_client())
-    ack = socket.emit("host", {"code": session["code"], "facilitator_token": session["facilitator_token"]}, callback=True)
+    ack = socket.emit(
+        "host", {"code": session["code"], "facilitator_token": session["facilitator_token"]}, callback=True
+    )
     return socket, ack
 
 

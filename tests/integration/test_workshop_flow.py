@@ -84,7 +84,10 @@ def test_a_whole_workshop_with_one_facilitator_and_three_participants(
     row = practice_row(summary(client, session), "repair-identify")
     assert row["consolidated_level"] == "ad_hoc"
     assert row["decision"] == {
-        "round": 2, "level": "ad_hoc", "computed_level": "repeatable", "overridden": True,
+        "round": 2,
+        "level": "ad_hoc",
+        "computed_level": "repeatable",
+        "overridden": True,
         "note": "only in one region",
     }
 
@@ -133,9 +136,7 @@ def test_until_the_reveal_nobody_sees_more_than_the_number_of_votes(
     host.emit("reasons", {"practice": "repair-identify"}, expect="not_revealed")
 
 
-def test_a_participant_snapshot_never_holds_anyone_elses_identity_or_vote(
-    new_session, facilitator, join_participant
-):
+def test_a_participant_snapshot_never_holds_anyone_elses_identity_or_vote(new_session, facilitator, join_participant):
     session = new_session()
     host = facilitator(session)
     alice = join_participant(session, name="Alice Unique")
@@ -150,12 +151,12 @@ def test_a_participant_snapshot_never_holds_anyone_elses_identity_or_vote(
     # positive control: Alice's vote and note were really recorded, and Bob does see the result
     result = next(p for p in bob.last("state")["practices"] if p["id"] == "repair-identify")["result"]
     assert result["counts"]["systematic"] == 1 and result["counts"]["missing"] == 1
-    assert host.emit("reasons", {"practice": "repair-identify"})["reasons"] == [{"level": "systematic", "note": "alice's note"}]
+    assert host.emit("reasons", {"practice": "repair-identify"})["reasons"] == [
+        {"level": "systematic", "note": "alice's note"}
+    ]
 
 
-def test_one_vote_per_participant_per_round_and_it_can_be_changed(
-    client, new_session, facilitator, join_participant
-):
+def test_one_vote_per_participant_per_round_and_it_can_be_changed(client, new_session, facilitator, join_participant):
     session = new_session()
     host = facilitator(session)
     alice = join_participant(session)
@@ -168,9 +169,7 @@ def test_one_vote_per_participant_per_round_and_it_can_be_changed(
     assert row["result"]["counts"] == {"missing": 0, "ad_hoc": 0, "repeatable": 0, "systematic": 1, "unknown": 0}
 
 
-def test_a_participant_resumes_with_their_token_and_votes_intact(
-    new_session, facilitator, join_participant, connect
-):
+def test_a_participant_resumes_with_their_token_and_votes_intact(new_session, facilitator, join_participant, connect):
     session = new_session()
     host = facilitator(session)
     alice = join_participant(session, name="Alice")
@@ -219,7 +218,9 @@ def test_the_join_code_alone_never_grants_facilitator_rights(new_session, join_p
         participant.emit(event, payload, expect="forbidden")
     stranger = connect()
     stranger.emit("open", {"practice": "*"}, expect="forbidden")
-    stranger.emit("host", {"code": session["code"], "facilitator_token": session["presenter_token"]}, expect="forbidden")
+    stranger.emit(
+        "host", {"code": session["code"], "facilitator_token": session["presenter_token"]}, expect="forbidden"
+    )
     stranger.emit("host", {"code": session["code"], "facilitator_token": session["code"] * 3}, expect="forbidden")
 
 
@@ -260,7 +261,9 @@ def test_the_presenter_watches_with_its_own_key_and_sees_no_decision_notes(
     state = presenter.last("state")
     assert state["role"] == "presenter" and "private reasoning" not in str(state)
     presenter.emit("open", {"practice": "*"}, expect="forbidden")
-    connect().emit("watch", {"code": session["code"], "presenter_token": session["facilitator_token"]}, expect="forbidden")
+    connect().emit(
+        "watch", {"code": session["code"], "presenter_token": session["facilitator_token"]}, expect="forbidden"
+    )
 
 
 def test_reasons_are_shown_anonymously_after_the_reveal(new_session, facilitator, join_participant):
@@ -273,5 +276,9 @@ def test_reasons_are_shown_anonymously_after_the_reveal(new_session, facilitator
     bob.emit("vote", {"practice": "repair-identify", "level": "systematic"})
     host.emit("reveal", {"practice": "repair-identify"})
     ack = host.emit("reasons", {"practice": "repair-identify"})
-    assert ack == {"ok": True, "practice": "repair-identify", "round": 1,
-                   "reasons": [{"level": "missing", "note": "never seen it"}]}
+    assert ack == {
+        "ok": True,
+        "practice": "repair-identify",
+        "round": 1,
+        "reasons": [{"level": "missing", "note": "never seen it"}],
+    }

@@ -64,10 +64,7 @@ def shown(text):
 
 def units_from_coders(coders, levels):
     """Per-unit value counts from a coders-by-units table, None for a missing value."""
-    return [
-        counts_of([value for value in column if value is not None], levels)
-        for column in zip(*coders, strict=True)
-    ]
+    return [counts_of([value for value in column if value is not None], levels) for column in zip(*coders, strict=True)]
 
 
 def brute_force_agreement(counts):
@@ -93,9 +90,7 @@ def brute_force_agreement(counts):
         elif unimodal + bimodal == 0:
             layer = 0.0
         else:
-            unimodality = ((size - 2) * unimodal - (size - 1) * bimodal) / (
-                (size - 2) * (unimodal + bimodal)
-            )
+            unimodality = ((size - 2) * unimodal - (size - 1) * bimodal) / ((size - 2) * (unimodal + bimodal))
             layer = unimodality * (1 - (occupied - 1) / (size - 1))
         depth = min(count for count in remainder if count)
         result += depth * occupied / total * layer
@@ -121,15 +116,12 @@ def brute_force_alpha(units, metric):
     n = len(pooled)
     observed = (
         sum(
-            sum(delta(a, b) for i, a in enumerate(values) for j, b in enumerate(values) if i != j)
-            / (len(values) - 1)
+            sum(delta(a, b) for i, a in enumerate(values) for j, b in enumerate(values) if i != j) / (len(values) - 1)
             for values in values_per_unit
         )
         / n
     )
-    expected = sum(
-        delta(a, b) for i, a in enumerate(pooled) for j, b in enumerate(pooled) if i != j
-    ) / (n * (n - 1))
+    expected = sum(delta(a, b) for i, a in enumerate(pooled) for j, b in enumerate(pooled) if i != j) / (n * (n - 1))
     return 1 - observed / expected
 
 
@@ -526,9 +518,7 @@ def test_measures_ignore_the_order_of_votes(scale_and_votes, data):
     expected_rwg = max(0.0, 1 - statistics.variance(shuffled) / sigma_eu)
     assert rwg(counts) == pytest.approx(expected_rwg)
     mean = statistics.mean(shuffled)
-    expected_cns = 1 + sum(
-        math.log2(1 - abs(vote - mean) / (levels - 1)) for vote in shuffled
-    ) / len(shuffled)
+    expected_cns = 1 + sum(math.log2(1 - abs(vote - mean) / (levels - 1)) for vote in shuffled) / len(shuffled)
     assert consensus(counts) == pytest.approx(expected_cns, abs=1e-12)
 
 

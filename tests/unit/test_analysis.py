@@ -81,9 +81,7 @@ LABEL_TABLE = [
 ]
 
 
-@pytest.mark.parametrize(
-    "counts, abstaining, expected, why", LABEL_TABLE, ids=[row[3] for row in LABEL_TABLE]
-)
+@pytest.mark.parametrize("counts, abstaining, expected, why", LABEL_TABLE, ids=[row[3] for row in LABEL_TABLE])
 def test_label_with_default_thresholds(counts, abstaining, expected, why):
     assert label(counts, abstaining, DEFAULTS) == expected
     assert analyse(counts, abstaining).label == expected
@@ -137,7 +135,10 @@ def test_a_round_reports_every_figure_with_dont_know_beside_the_counts():
     assert figures["counts"] == {"missing": 1, "ad_hoc": 3, "repeatable": 6, "systematic": 1, "unknown": 1}
     assert (figures["voters"], figures["abstaining"]) == (11, 1)
     assert figures["shares"] == {
-        "missing": 0.0909, "ad_hoc": 0.2727, "repeatable": 0.5455, "systematic": 0.0909,
+        "missing": 0.0909,
+        "ad_hoc": 0.2727,
+        "repeatable": 0.5455,
+        "systematic": 0.0909,
     }
     assert figures["modes"] == ["repeatable"]
     assert figures["adjacent_pair"] == ["ad_hoc", "repeatable"] and figures["adjacent_share"] == 0.8182

@@ -95,7 +95,10 @@ def test_consolidation_needs_a_revealed_round_and_a_level(fresh):
     override = rules.consolidate(accepted, FIRST, "repeatable", "ad_hoc", "one region only")
     decision = override.assessment.decision(FIRST)
     assert (decision.level, decision.computed_level, decision.note, decision.overridden) == (
-        "ad_hoc", "repeatable", "one region only", True
+        "ad_hoc",
+        "repeatable",
+        "one region only",
+        True,
     )
     with pytest.raises(BadRequest):
         rules.consolidate(state, FIRST, "repeatable", level="unknown")
@@ -149,7 +152,10 @@ def test_unknown_practices_are_not_found(fresh):
 
 def test_segments_must_be_the_sessions_own():
     with_segments = Assessment(
-        code="ABCDEF", title="t", organization=None, framework=FRAMEWORK,
+        code="ABCDEF",
+        title="t",
+        organization=None,
+        framework=FRAMEWORK,
         settings=rules.Settings(segments=("Leadership", "Frontline")),
     )
     assert rules.ensure_segment(with_segments, "Frontline") == "Frontline"

@@ -2,10 +2,9 @@
 
 import pytest
 
+from tests.sample_session import FRAMEWORKS
 from workshop.core.benchmark import BenchmarkPoint, benchmark, benchmark_point, percentile
 from workshop.core.placement import PracticeLevel
-
-from tests.sample_session import FRAMEWORKS
 
 FRAMEWORK = FRAMEWORKS["forrester-path"]
 REPAIR = ("repair-identify", "repair-prioritise", "repair-coordinate", "repair-measure")
@@ -48,8 +47,19 @@ def test_with_five_peers_the_placement_and_profile_get_percentiles_and_no_names(
     assert repair.share == 1.0 and repair.percentile == 70 and repair.peer_median == 1.0
     assert "60th percentile" in result.message
     data = result.as_dict()
-    assert set(data) == {"framework", "available", "peers", "minimum", "threshold", "message", "stage_index",
-                         "stage_name", "stage_percentile", "distribution", "profile"}
+    assert set(data) == {
+        "framework",
+        "available",
+        "peers",
+        "minimum",
+        "threshold",
+        "message",
+        "stage_index",
+        "stage_name",
+        "stage_percentile",
+        "distribution",
+        "profile",
+    }
 
 
 def test_peers_are_placed_again_at_the_subjects_threshold():

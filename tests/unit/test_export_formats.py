@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.sample_session import FORMULA_REASON, FRAMEWORKS, sample_report
+from tests.summary_helpers import schema_errors
 from workshop.core.benchmark import BenchmarkPoint, benchmark
 from workshop.export import FORMATS, filename, render
 from workshop.export.csv import COLUMNS, neutralise
 from workshop.export.markdown import md
-
-from tests.sample_session import FORMULA_REASON, FRAMEWORKS, sample_report
-from tests.summary_helpers import schema_errors
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 REGENERATE = os.environ.get("WORKSHOP_REGENERATE_GOLDEN") == "1"
@@ -67,7 +66,9 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised():
         assert neutralise(dangerous) == "'" + dangerous
     for safe in ("Ad Hoc: =1+1", "plain", "a=b"):
         assert neutralise(safe) == safe
-    assert neutralise(-0.25) == "-0.25" and neutralise(3) == "3" and neutralise(None) == "" and neutralise(True) == "yes"
+    assert (
+        neutralise(-0.25) == "-0.25" and neutralise(3) == "3" and neutralise(None) == "" and neutralise(True) == "yes"
+    )
     # no cell of the export starts like a formula, yet the reason is still there to read
     text = render(sample_report(), "csv").decode("utf-8-sig")
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
@@ -96,7 +97,12 @@ def test_the_html_file_is_self_contained_and_makes_no_request():
     assert "@font-face" not in page
     assert "<svg" in page and "<style>" in page
     # every level colour comes with its name
-    for colour, name in (("#d55e00", "Missing"), ("#e69f00", "Ad Hoc"), ("#56b4e9", "Repeatable"), ("#0072b2", "Systematic")):
+    for colour, name in (
+        ("#d55e00", "Missing"),
+        ("#e69f00", "Ad Hoc"),
+        ("#56b4e9", "Repeatable"),
+        ("#0072b2", "Systematic"),
+    ):
         assert colour in page and name in page
     assert "Don&#39;t know" in page or "Don't know" in page
     # people's text is escaped, not interpreted

@@ -116,13 +116,29 @@ def write(tmp_path, text, name="mine.toml"):
     [
         (lambda t: t.replace('id = "mine"', 'id = "Mine Model"'), "id", "not a valid id"),
         (lambda t: t.replace('name = "My model"\n', ""), "name", "is required"),
-        (lambda t: t.replace('text = "We do the thing."', "text = 42"), "stages[0].practices[0].text", "must be a string"),
-        (lambda t: t.replace('text = "We do the thing."', 'text = "   "'), "stages[0].practices[0].text", "must not be empty"),
-        (lambda t: t.replace('source = "our own"', 'source = "our own"\nweight = 2'), "stages[0].practices[0].weight", "unknown key"),
+        (
+            lambda t: t.replace('text = "We do the thing."', "text = 42"),
+            "stages[0].practices[0].text",
+            "must be a string",
+        ),
+        (
+            lambda t: t.replace('text = "We do the thing."', 'text = "   "'),
+            "stages[0].practices[0].text",
+            "must not be empty",
+        ),
+        (
+            lambda t: t.replace('source = "our own"', 'source = "our own"\nweight = 2'),
+            "stages[0].practices[0].weight",
+            "unknown key",
+        ),
         (lambda t: t.replace('id = "p1"', 'id = "one"'), "stages[0].practices[0].id", "already used"),
         (lambda t: t.replace("[reference]", "[reference_]"), "reference_", "unknown key"),
         (lambda t: t.replace("format = 1", "format = 2"), "format", "unsupported format"),
-        (lambda t: t.replace('description = "First."', 'description = "' + "x" * 2001 + '"'), "stages[0].description", "limit is 2000"),
+        (
+            lambda t: t.replace('description = "First."', 'description = "' + "x" * 2001 + '"'),
+            "stages[0].description",
+            "limit is 2000",
+        ),
         (lambda t: t[: t.index("  [[stages.practices]]")], "stages", "no stage has any practice"),
         (lambda t: "stages = 3\n" + t[: t.index("[[stages]]")], "stages", "must be an array of tables"),
     ],

@@ -4,8 +4,8 @@ import pytest
 
 from workshop.core.errors import BadRequest
 from workshop.core.frameworks import framework_from_dict
-from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 from workshop.core.placement import PracticeLevel, place
+from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 
 FRAMEWORKS = load_frameworks([BUILTIN_DIRECTORY])
 FORRESTER = FRAMEWORKS["forrester-path"]
@@ -36,12 +36,21 @@ def custom_framework():
             "summary": "A test framework.",
             "reference": {"title": "T", "author": "A", "published": "2024"},
             "stages": [
-                {"id": "a", "name": "Alpha", "description": "d", "key_obstacle": "Getting started.",
-                 "practices": [practice("a1"), practice("a2")]},
+                {
+                    "id": "a",
+                    "name": "Alpha",
+                    "description": "d",
+                    "key_obstacle": "Getting started.",
+                    "practices": [practice("a1"), practice("a2")],
+                },
                 {"id": "b", "name": "Bravo", "description": "d"},
                 {"id": "c", "name": "Charlie", "description": "d", "practices": [practice("c1")]},
-                {"id": "d", "name": "Delta", "description": "d",
-                 "practices": [practice("d1"), practice("d2"), practice("d3")]},
+                {
+                    "id": "d",
+                    "name": "Delta",
+                    "description": "d",
+                    "practices": [practice("d1"), practice("d2"), practice("d3")],
+                },
             ],
         }
     )
@@ -83,9 +92,7 @@ def test_a_gap_in_an_early_stage_caps_the_placement_whatever_comes_later(framewo
     before = framework.stages[: framework.stages.index(first_rated)]
     assert placement.stage_id == (before[-1].id if before else None)
     assert placement.next_stage_id == first_rated.id
-    assert [p.met for p in placement.profile][len(before) + 1 :] == [True] * (
-        len(framework.stages) - len(before) - 1
-    )
+    assert [p.met for p in placement.profile][len(before) + 1 :] == [True] * (len(framework.stages) - len(before) - 1)
 
 
 @pytest.mark.parametrize("framework_id", sorted(FRAMEWORKS))
@@ -127,9 +134,7 @@ def test_unassessed_practices_are_not_met():
     placement = place(FORRESTER, levels)
     assert placement.stage_id is None
     assert placement.unassessed == len(FORRESTER.practices) - 3
-    assert [(item.practice_id, item.level, item.gap) for item in placement.action_plan] == [
-        ("repair-measure", None, 3)
-    ]
+    assert [(item.practice_id, item.level, item.gap) for item in placement.action_plan] == [("repair-measure", None, 3)]
     assert placement.profile[0].assessed == 3 and placement.profile[0].at_or_above == 3
 
 
@@ -163,8 +168,15 @@ def test_the_profile_gives_each_stage_its_share_and_mean_level():
     assert repair.share == 0.5 and repair.mean_level == 3.0
     assert repair.provisional == 1 and not repair.met
     assert repair.as_dict() == {
-        "stage": "repair", "name": "Repair", "practices": 4, "assessed": 3, "at_or_above": 2,
-        "share": 0.5, "mean_level": 3.0, "met": False, "provisional": 1,
+        "stage": "repair",
+        "name": "Repair",
+        "practices": 4,
+        "assessed": 3,
+        "at_or_above": 2,
+        "share": 0.5,
+        "mean_level": 3.0,
+        "met": False,
+        "provisional": 1,
     }
 
 
@@ -174,9 +186,7 @@ def test_provisional_levels_are_counted_once_and_only_for_the_framework():
     placement = place(FORRESTER, levels)
     assert placement.stage_id == "repair"
     assert placement.provisional == 4
-    assert "Four levels are provisional: computed from the votes, not yet consolidated." in (
-        placement.explanation
-    )
+    assert "Four levels are provisional: computed from the votes, not yet consolidated." in (placement.explanation)
 
 
 # --- key obstacle ---------------------------------------------------------------------------------
@@ -187,8 +197,7 @@ def test_the_key_obstacle_is_the_reached_stages_obstacle_to_advancing():
     assert placement.stage_id == "mobilize"
     assert placement.key_obstacle == "Making trade-offs against other competing priorities."
     assert placement.explanation.endswith(
-        "The key obstacle to advancing from Mobilize: making trade-offs against other competing "
-        "priorities."
+        "The key obstacle to advancing from Mobilize: making trade-offs against other competing priorities."
     )
     assert place(FORRESTER, {}).key_obstacle is None
     assert place(CUSTOM, {}).key_obstacle is None  # Alpha's obstacle applies only once in Alpha
@@ -232,9 +241,7 @@ def test_explanation_of_the_final_stage_without_key_obstacle():
 
 def test_explanation_of_the_final_stage_with_key_obstacle():
     explanation = place(TEMKIN_SIX, rated(TEMKIN_SIX.practices, "repeatable")).explanation
-    assert explanation.startswith(
-        "Placed in Embed, the final stage: both Explore practices, all four Mobilize"
-    )
+    assert explanation.startswith("Placed in Embed, the final stage: both Explore practices, all four Mobilize")
     assert explanation.endswith(
         "The key obstacle in Embed: maintaining and renewing the brand identity as the company evolves."
     )
@@ -289,8 +296,19 @@ def test_explanation_of_a_custom_framework_with_an_empty_middle_stage():
 def test_the_placement_as_data():
     data = place(TEMKIN_SIX, up_to(TEMKIN_SIX, 1)).as_dict()
     assert set(data) == {
-        "stage", "stage_name", "stage_index", "stages", "next_stage", "next_stage_name", "threshold", "profile",
-        "action_plan", "key_obstacle", "explanation", "provisional", "unassessed",
+        "stage",
+        "stage_name",
+        "stage_index",
+        "stages",
+        "next_stage",
+        "next_stage_name",
+        "threshold",
+        "profile",
+        "action_plan",
+        "key_obstacle",
+        "explanation",
+        "provisional",
+        "unassessed",
     }
     assert (data["stage"], data["stage_name"], data["next_stage"]) == ("explore", "Explore", "mobilize")
     assert data["stage_index"] == 2 and data["stages"][1] == {"id": "explore", "name": "Explore"}

@@ -4,22 +4,28 @@ from datetime import date
 
 import pytest
 
+from tests.sample_session import FRAMEWORKS
 from workshop.core import assessment as rules
 from workshop.core import progress
 from workshop.core.assessment import Assessment, Settings
 from workshop.core.errors import BadRequest
 from workshop.core.results import build_results
 
-from tests.sample_session import FRAMEWORKS
-
 FRAMEWORK = FRAMEWORKS["forrester-path"]
 
 
-def session(code: str, created_at: str, votes: dict[str, list[str]], consolidate=(), framework=FRAMEWORK,
-            threshold="repeatable"):
+def session(
+    code: str, created_at: str, votes: dict[str, list[str]], consolidate=(), framework=FRAMEWORK, threshold="repeatable"
+):
     """A session whose practices got ``votes`` ({practice: [level, ...]}), revealed."""
-    state = Assessment(code=code, title=f"Assessment {code}", organization="Acme", framework=framework,
-                       settings=Settings(placement_threshold=threshold), created_at=created_at)
+    state = Assessment(
+        code=code,
+        title=f"Assessment {code}",
+        organization="Acme",
+        framework=framework,
+        settings=Settings(placement_threshold=threshold),
+        created_at=created_at,
+    )
     counts = {}
     for practice, levels in votes.items():
         state = rules.reveal(rules.open_practice(state, practice).assessment, practice).assessment
@@ -39,19 +45,44 @@ REPAIR = ("repair-identify", "repair-prioritise", "repair-coordinate", "repair-m
 @pytest.fixture
 def three():
     """Three assessments of one organisation: Repair is met in the second; it keeps improving."""
-    first = session("AAAAAA", "2024-03-01T09:00:00Z", {
-        "repair-identify": [R, R, R], "repair-prioritise": [AH, AH, AH], "repair-coordinate": [M, M, M],
-        "repair-measure": [R, R, S], "elevate-reward": [AH, AH, M],
-    }, consolidate=REPAIR)
-    second = session("BBBBBB", "2024-09-01T09:00:00Z", {
-        "repair-identify": [R, R, R], "repair-prioritise": [R, R, R], "repair-coordinate": [R, R, S],
-        "repair-measure": [R, R, R], "elevate-reward": [M, M, M], "elevate-measure": [M, M, S],
-    }, consolidate=REPAIR)
-    third = session("CCCCCC", "2025-03-01T09:00:00Z", {
-        "repair-identify": [S, S, S], "repair-prioritise": [R, R, R], "repair-coordinate": [AH, AH, R],
-        "repair-measure": [R, R, R], "elevate-reward": [AH, AH, AH], "elevate-measure": [R, R, R],
-        "elevate-share-insights": [R, R, R],
-    })
+    first = session(
+        "AAAAAA",
+        "2024-03-01T09:00:00Z",
+        {
+            "repair-identify": [R, R, R],
+            "repair-prioritise": [AH, AH, AH],
+            "repair-coordinate": [M, M, M],
+            "repair-measure": [R, R, S],
+            "elevate-reward": [AH, AH, M],
+        },
+        consolidate=REPAIR,
+    )
+    second = session(
+        "BBBBBB",
+        "2024-09-01T09:00:00Z",
+        {
+            "repair-identify": [R, R, R],
+            "repair-prioritise": [R, R, R],
+            "repair-coordinate": [R, R, S],
+            "repair-measure": [R, R, R],
+            "elevate-reward": [M, M, M],
+            "elevate-measure": [M, M, S],
+        },
+        consolidate=REPAIR,
+    )
+    third = session(
+        "CCCCCC",
+        "2025-03-01T09:00:00Z",
+        {
+            "repair-identify": [S, S, S],
+            "repair-prioritise": [R, R, R],
+            "repair-coordinate": [AH, AH, R],
+            "repair-measure": [R, R, R],
+            "elevate-reward": [AH, AH, AH],
+            "elevate-measure": [R, R, R],
+            "elevate-share-insights": [R, R, R],
+        },
+    )
     return first, second, third
 
 
@@ -62,7 +93,12 @@ def test_a_snapshot_keeps_placement_levels_labels_and_the_action_plan(three):
     assert second.practice("repair-coordinate").level == "repeatable"
     assert second.practice("elevate-reward").provisional  # computed, not consolidated
     assert second.practice("elevate-measure").label == "polarised"
-    assert set(second.action_plan) == {"elevate-share-insights", "elevate-measure", "elevate-reward", "elevate-standardise"}
+    assert set(second.action_plan) == {
+        "elevate-share-insights",
+        "elevate-measure",
+        "elevate-reward",
+        "elevate-standardise",
+    }
     assert first.rated == 5 and first.date == "2024-03-01"
 
 
@@ -81,8 +117,9 @@ def test_trends_follow_placement_and_each_practice_oldest_first(three):
 
 
 def test_trends_are_grouped_by_framework_and_skip_sessions_without_ratings(three):
-    other = session("DDDDDD", "2025-06-01T09:00:00Z", {"operational-investment": [R, R, R]},
-                    framework=FRAMEWORKS["three-levels"])
+    other = session(
+        "DDDDDD", "2025-06-01T09:00:00Z", {"operational-investment": [R, R, R]}, framework=FRAMEWORKS["three-levels"]
+    )
     empty = session("EEEEEE", "2025-07-01T09:00:00Z", {})
     trends = progress.trends([*three, other, empty])
     assert [trend.framework_id for trend in trends] == ["three-levels", "forrester-path"]
@@ -114,8 +151,9 @@ def test_comparing_two_assessments_lists_what_moved(three):
 
 
 def test_only_two_different_assessments_of_one_framework_can_be_compared(three):
-    other = session("DDDDDD", "2025-06-01T09:00:00Z", {"operational-investment": [R, R, R]},
-                    framework=FRAMEWORKS["three-levels"])
+    other = session(
+        "DDDDDD", "2025-06-01T09:00:00Z", {"operational-investment": [R, R, R]}, framework=FRAMEWORKS["three-levels"]
+    )
     with pytest.raises(BadRequest, match="same framework"):
         progress.compare(three[0], other)
     with pytest.raises(BadRequest, match="two different"):

@@ -1,12 +1,11 @@
 """The session summary model: what it holds, what it never holds, and its JSON shape."""
 
+from tests.sample_session import FORMULA_REASON, FRAMEWORKS, GENERATED_AT, sample_report
+from tests.summary_helpers import schema_errors
 from workshop.core import analysis
 from workshop.core.assessment import Assessment, Settings
 from workshop.core.report import build_report
 from workshop.core.results import build_results
-
-from tests.sample_session import FORMULA_REASON, FRAMEWORKS, GENERATED_AT, sample_report
-from tests.summary_helpers import schema_errors
 
 
 def test_the_summary_places_the_organisation_and_keeps_the_explanation():
@@ -29,7 +28,10 @@ def test_each_practice_row_has_rounds_levels_decision_and_reasons():
     assert working_group.shift.kind == analysis.STILL_DIVIDED
     # reasons are anonymous and sorted by round, level and text: answer order does not survive
     assert [(r.round, r.level) for r in report.reasons_of(working_group)] == [
-        (1, "missing"), (1, "ad_hoc"), (1, "repeatable"), (2, "repeatable")
+        (1, "missing"),
+        (1, "ad_hoc"),
+        (1, "repeatable"),
+        (2, "repeatable"),
     ]
     assert FORMULA_REASON in [r.note for r in report.reasons_of(working_group)]
     provisional = report.practice("mobilize-cx-executive")
@@ -114,14 +116,21 @@ PRACTICES = tuple(p.id for p in FRAMEWORKS["three-levels"].practices)
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.dictionaries(
-    st.sampled_from(PRACTICES),
-    st.lists(st.sampled_from(ANSWERS), max_size=12),
-    max_size=len(PRACTICES),
-))
+@given(
+    st.dictionaries(
+        st.sampled_from(PRACTICES),
+        st.lists(st.sampled_from(ANSWERS), max_size=12),
+        max_size=len(PRACTICES),
+    )
+)
 def test_any_session_gives_a_summary_that_matches_its_schema_and_its_counts(votes):
-    state = Assessment(code="ABCDEF", title="Any", organization=None, framework=FRAMEWORKS["three-levels"],
-                       settings=Settings(segments=("A", "B")))
+    state = Assessment(
+        code="ABCDEF",
+        title="Any",
+        organization=None,
+        framework=FRAMEWORKS["three-levels"],
+        settings=Settings(segments=("A", "B")),
+    )
     counts = {}
     for practice, answers in votes.items():
         state = rules.reveal(rules.open_practice(state, practice).assessment, practice).assessment

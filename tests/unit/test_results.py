@@ -8,8 +8,8 @@ from workshop.core import analysis
 from workshop.core import assessment as rules
 from workshop.core.assessment import Assessment, Settings
 from workshop.core.frameworks import framework_from_dict
-from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 from workshop.core.results import build_results
+from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 
 LEVELS = ("missing", "ad_hoc", "repeatable", "systematic")
 
@@ -24,10 +24,13 @@ def small_framework():
             "summary": "A test framework.",
             "reference": {"title": "T", "author": "A", "published": "2024"},
             "stages": [
-                {"id": "basics", "name": "Basics", "description": "d",
-                 "practices": [practice("p1"), practice("p2")]},
-                {"id": "advanced", "name": "Advanced", "description": "d",
-                 "practices": [practice("p3"), practice("p4")]},
+                {"id": "basics", "name": "Basics", "description": "d", "practices": [practice("p1"), practice("p2")]},
+                {
+                    "id": "advanced",
+                    "name": "Advanced",
+                    "description": "d",
+                    "practices": [practice("p3"), practice("p4")],
+                },
             ],
         }
     )
@@ -143,7 +146,9 @@ def test_a_decision_applies_to_its_round_and_becomes_stale_after_a_revote():
     assert view.computed_level == "ad_hoc"  # the lower median of 2,2,3,3
     assert view.consolidated_level == "systematic"
     assert (view.decision.computed_level, view.decision.overridden, view.decision.note) == (
-        "ad_hoc", True, "the process exists since May",
+        "ad_hoc",
+        True,
+        "the process exists since May",
     )
 
     state = rules.revote(state, "p1").assessment
@@ -214,8 +219,16 @@ def segment_results(segment_counts, settings=None):
     votes = {}
     for segment, (missing, ad_hoc, repeatable, systematic, unknown) in segment_counts.items():
         votes.update(
-            counts("p1", 1, segment, missing=missing, ad_hoc=ad_hoc, repeatable=repeatable,
-                   systematic=systematic, unknown=unknown)
+            counts(
+                "p1",
+                1,
+                segment,
+                missing=missing,
+                ad_hoc=ad_hoc,
+                repeatable=repeatable,
+                systematic=systematic,
+                unknown=unknown,
+            )
         )
     state = revealed(opened(assessment(settings), "p1"), "p1")
     round_view = build_results(state, votes).practice("p1").rounds[0]
@@ -233,9 +246,7 @@ def test_segments_with_enough_voters_are_analysed_like_the_whole_group():
 def test_a_segment_below_the_minimum_is_hidden_and_its_complement_too():
     # Support has two voters; showing Leadership and Frontline would reveal Support's two votes
     # by subtraction from the whole group, so the smaller of them is hidden as well.
-    view = segment_results(
-        {"Leadership": (0, 0, 1, 4, 0), "Frontline": (2, 2, 0, 0, 0), "Support": (0, 2, 0, 0, 0)}
-    )
+    view = segment_results({"Leadership": (0, 0, 1, 4, 0), "Frontline": (2, 2, 0, 0, 0), "Support": (0, 2, 0, 0, 0)})
     assert set(view.segments) == {"Leadership"}
     assert view.hidden_segments == ("Frontline", "Support")
 
@@ -254,16 +265,12 @@ def test_a_large_enough_remainder_needs_no_complementary_suppression():
 
 def test_a_single_answer_without_a_segment_is_protected_too():
     # One person without a segment said "don't know": the two segments' counts would give it away.
-    view = segment_results(
-        {"Leadership": (0, 0, 1, 4, 0), "Frontline": (2, 2, 0, 0, 0), None: (0, 0, 0, 0, 1)}
-    )
+    view = segment_results({"Leadership": (0, 0, 1, 4, 0), "Frontline": (2, 2, 0, 0, 0), None: (0, 0, 0, 0, 1)})
     assert set(view.segments) == {"Leadership"} and view.hidden_segments == ("Frontline", "Support")
 
 
 def test_dont_know_answers_do_not_make_a_segment_big_enough():
-    view = segment_results(
-        {"Leadership": (0, 0, 1, 1, 2), "Frontline": (3, 0, 0, 0, 0), "Support": (0, 3, 0, 0, 0)}
-    )
+    view = segment_results({"Leadership": (0, 0, 1, 1, 2), "Frontline": (3, 0, 0, 0, 0), "Support": (0, 3, 0, 0, 0)})
     assert "Leadership" not in view.segments and "Leadership" in view.hidden_segments
 
 
@@ -286,19 +293,14 @@ def test_the_perception_gap_uses_only_the_shown_segments():
     assert gap.as_dict() == {"gap": 3.0, "highest": "Leadership", "lowest": "Frontline", "median_gap": 3}
 
 
-segment_sizes = st.fixed_dictionaries(
-    {
-        name: st.tuples(*[st.integers(0, 4)] * 5)
-        for name in (*SEGMENTS, None)
-    }
-)
+segment_sizes = st.fixed_dictionaries({name: st.tuples(*[st.integers(0, 4)] * 5) for name in (*SEGMENTS, None)})
 
 
 @given(segment_sizes, st.integers(3, 6))
 def test_no_hidden_group_can_be_derived_by_subtraction(sizes, minimum):
     settings = Settings(segments=SEGMENTS, min_segment_size=minimum)
     view = segment_results(sizes, settings)
-    for name, result in view.segments.items():
+    for _name, result in view.segments.items():
         assert result.voters >= minimum
     # What subtraction from the whole group gives: everyone outside the shown segments (when no
     # segment is shown, that is the whole group, whose figures are public anyway).

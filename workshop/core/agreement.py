@@ -122,9 +122,7 @@ def _layer_agreement(pattern: list[bool]) -> Fraction:
     if unimodal + bimodal == 0:
         # Only when every level is occupied: A = U * 0, which agrmt defines as 0.
         return Fraction(0)
-    unimodality = Fraction(
-        (size - 2) * unimodal - (size - 1) * bimodal, (size - 2) * (unimodal + bimodal)
-    )
+    unimodality = Fraction((size - 2) * unimodal - (size - 1) * bimodal, (size - 2) * (unimodal + bimodal))
     return unimodality * Fraction(size - occupied, size - 1)
 
 

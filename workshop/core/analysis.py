@@ -100,7 +100,6 @@ class RoundResult:
 
     def as_dict(self) -> dict:
         """Every figure as JSON-able data, rounded to four decimals."""
-        total = self.voters
         return {
             "counts": self.counts_by_level(),
             "voters": self.voters,
@@ -289,7 +288,7 @@ class Shift:
 
     @property
     def direction(self) -> str | None:
-        """"up", "down" or "same" for the lower median; None when a round had no rated votes."""
+        """ "up", "down" or "same" for the lower median; None when a round had no rated votes."""
         if self.level_change is None:
             return None
         return "up" if self.level_change > 0 else "down" if self.level_change < 0 else "same"
@@ -332,25 +331,24 @@ def compare_rounds(previous: RoundResult, current: RoundResult, from_round: int,
     was_agreed = previous.label == AGREED
     now_agreed = current.label == AGREED
     kind = (
-        STILL_AGREED if was_agreed and now_agreed
-        else CONVERGED if now_agreed
-        else DIVERGED if was_agreed
+        STILL_AGREED
+        if was_agreed and now_agreed
+        else CONVERGED
+        if now_agreed
+        else DIVERGED
+        if was_agreed
         else STILL_DIVIDED
     )
     level_change = None
     if previous.median_low and current.median_low:
         level_change = scale.rank_of(current.median_low) - scale.rank_of(previous.median_low)
-    mean_change = (
-        current.mean - previous.mean if current.mean is not None and previous.mean is not None else None
-    )
+    mean_change = current.mean - previous.mean if current.mean is not None and previous.mean is not None else None
     consensus_change = (
         current.consensus - previous.consensus
         if current.consensus is not None and previous.consensus is not None
         else None
     )
-    return Shift(
-        from_round, to_round, kind, level_change, mean_change, consensus_change, previous.label, current.label
-    )
+    return Shift(from_round, to_round, kind, level_change, mean_change, consensus_change, previous.label, current.label)
 
 
 def session_alpha(unit_counts: Iterable[tuple[int, ...]]) -> float | None:

@@ -162,9 +162,7 @@ class Change:
 
     @property
     def changed(self) -> bool:
-        return bool(
-            self.opened or self.revealed or self.decided or self.current_changed or self.closed
-        )
+        return bool(self.opened or self.revealed or self.decided or self.current_changed or self.closed)
 
 
 def ensure_running(assessment: Assessment) -> None:
@@ -269,9 +267,7 @@ def consolidate(
     latest = _revealed_round(assessment, practice_id)
     chosen = scale.level(level).value if level is not None else computed_level
     if chosen is None:
-        raise BadRequest(
-            f"round {latest.number} of {practice_id!r} has no rated votes; choose a level to record"
-        )
+        raise BadRequest(f"round {latest.number} of {practice_id!r} has no rated votes; choose a level to record")
     if chosen != computed_level and not note:
         # a level other than the group's votes must be defensible in front of the summary's readers
         raise BadRequest("an override of the computed level needs a note saying why")
@@ -335,9 +331,7 @@ def ensure_can_vote(assessment: Assessment, practice_id: str, round_number: int 
     if latest.revealed:
         raise NotOpen(f"round {latest.number} of this practice has been revealed; votes are closed")
     if round_number is not None and round_number != latest.number:
-        raise NotOpen(
-            f"this vote was for round {round_number}, but round {latest.number} is the one open"
-        )
+        raise NotOpen(f"this vote was for round {round_number}, but round {latest.number} is the one open")
     return latest
 
 
@@ -354,9 +348,7 @@ def ensure_segment(assessment: Assessment, segment: str | None) -> str | None:
     if segment not in assessment.settings.segments:
         if not assessment.settings.segments:
             raise BadRequest("this session has no segments to choose from")
-        raise BadRequest(
-            f"segment must be one of {', '.join(assessment.settings.segments)}, not {segment!r}"
-        )
+        raise BadRequest(f"segment must be one of {', '.join(assessment.settings.segments)}, not {segment!r}")
     return segment
 
 
@@ -383,7 +375,9 @@ class ParticipantInfo:
     segment: str | None
 
 
-def resumed_participant(assessment: Assessment, current: ParticipantInfo, requested: ParticipantInfo) -> ParticipantInfo | None:
+def resumed_participant(
+    assessment: Assessment, current: ParticipantInfo, requested: ParticipantInfo
+) -> ParticipantInfo | None:
     """The identity a resuming participant ends up with, or None when nothing changes.
 
     A name or segment sent with the token replaces the stored one (a phone that joined without a

@@ -31,9 +31,7 @@ class BenchmarkPoint:
     rated: int  # practices with a level
 
 
-def benchmark_point(
-    framework: Framework, levels: Mapping[str, PracticeLevel], threshold: str
-) -> BenchmarkPoint:
+def benchmark_point(framework: Framework, levels: Mapping[str, PracticeLevel], threshold: str) -> BenchmarkPoint:
     """Place a session's levels at ``threshold`` and keep what the benchmark compares."""
     placement = place(framework, levels, threshold)
     return BenchmarkPoint(
@@ -130,8 +128,7 @@ def benchmark(
     stage_names = [NOT_PLACED, *(stage.name for stage in framework.stages)]
     index_percentile = percentile(subject.stage_index, [peer.stage_index for peer in peers])
     distribution = tuple(
-        (stage_names[index], sum(1 for peer in peers if peer.stage_index == index))
-        for index in range(len(stage_names))
+        (stage_names[index], sum(1 for peer in peers if peer.stage_index == index)) for index in range(len(stage_names))
     )
     if distribution[0][1] == 0 and subject.stage_index > 0:
         distribution = distribution[1:]  # nobody is unplaced: no "Not placed" row

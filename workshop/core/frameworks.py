@@ -142,9 +142,7 @@ class _Checker:
 
 def framework_from_dict(data: Mapping, source: str = "<framework>") -> Framework:
     """Validate plain data (a parsed TOML file or a stored copy) and build a Framework."""
-    top = _Checker(
-        source, data, "", {"id", "name", "summary", "reference", "stages", "notes", "format"}
-    )
+    top = _Checker(source, data, "", {"id", "name", "summary", "reference", "stages", "notes", "format"})
     if data.get("format", 1) != 1:
         top.fail("format", f"unsupported format {data.get('format')!r}; this version reads 1")
     framework_id = top.identifier("id")
@@ -168,9 +166,7 @@ def framework_from_dict(data: Mapping, source: str = "<framework>") -> Framework
     seen_ids: dict[str, str] = {}
     for stage_index, stage_data in enumerate(top.tables("stages")):
         stage_path = f"stages[{stage_index}]"
-        check = _Checker(
-            source, stage_data, stage_path, {"id", "name", "description", "key_obstacle", "practices"}
-        )
+        check = _Checker(source, stage_data, stage_path, {"id", "name", "description", "key_obstacle", "practices"})
         stage_id = check.identifier("id")
         if stage_id in seen_ids:
             check.fail("id", f"{stage_id!r} is already used by {seen_ids[stage_id]}")
@@ -183,9 +179,7 @@ def framework_from_dict(data: Mapping, source: str = "<framework>") -> Framework
             if practice_id in seen_ids:
                 item.fail("id", f"{practice_id!r} is already used by {seen_ids[practice_id]}")
             seen_ids[practice_id] = practice_path
-            practices.append(
-                Practice(id=practice_id, text=item.text("text"), source=item.text("source"))
-            )
+            practices.append(Practice(id=practice_id, text=item.text("text"), source=item.text("source")))
         stages.append(
             Stage(
                 id=stage_id,
@@ -209,11 +203,7 @@ def framework_from_dict(data: Mapping, source: str = "<framework>") -> Framework
 
 def framework_to_dict(framework: Framework) -> dict:
     """The inverse of ``framework_from_dict``: plain data to store beside a session."""
-    reference = {
-        key: value
-        for key, value in vars(framework.reference).items()
-        if value is not None
-    }
+    reference = {key: value for key, value in vars(framework.reference).items() if value is not None}
     data = {
         "format": 1,
         "id": framework.id,
@@ -226,9 +216,7 @@ def framework_to_dict(framework: Framework) -> dict:
                 "name": stage.name,
                 "description": stage.description,
                 **({"key_obstacle": stage.key_obstacle} if stage.key_obstacle else {}),
-                "practices": [
-                    {"id": p.id, "text": p.text, "source": p.source} for p in stage.practices
-                ],
+                "practices": [{"id": p.id, "text": p.text, "source": p.source} for p in stage.practices],
             }
             for stage in framework.stages
         ],

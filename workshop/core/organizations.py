@@ -29,9 +29,7 @@ def name_key(name: str) -> str:
 
 
 def key_required(name: str) -> Forbidden:
-    return Forbidden(
-        f"organisation {name} already exists; give its organisation key, or use another name"
-    )
+    return Forbidden(f"organisation {name} already exists; give its organisation key, or use another name")
 
 
 def wrong_key(name: str) -> Forbidden:
@@ -39,9 +37,7 @@ def wrong_key(name: str) -> Forbidden:
 
 
 def no_key(name: str) -> Unauthorized:
-    return Unauthorized(
-        f"this needs the organisation key of {name}: send it as 'Authorization: Bearer <key>'"
-    )
+    return Unauthorized(f"this needs the organisation key of {name}: send it as 'Authorization: Bearer <key>'")
 
 
 def check_review_months(value) -> int:
@@ -49,7 +45,5 @@ def check_review_months(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest("review_months must be a whole number of months")
     if not MIN_REVIEW_MONTHS <= value <= MAX_REVIEW_MONTHS:
-        raise BadRequest(
-            f"review_months must be between {MIN_REVIEW_MONTHS} and {MAX_REVIEW_MONTHS}, not {value}"
-        )
+        raise BadRequest(f"review_months must be between {MIN_REVIEW_MONTHS} and {MAX_REVIEW_MONTHS}, not {value}")
     return value

@@ -13,6 +13,7 @@ from . import scale
 from .frameworks import Framework, Stage
 from .wording import all_of, join_words, number, plural, sentence_case
 
+
 @dataclass(frozen=True)
 class PracticeLevel:
     """A practice's level as placement sees it."""
@@ -169,14 +170,10 @@ def place(
             break
         reached_index = index
     reached = framework.stages[reached_index] if reached_index >= 0 else None
-    following = (
-        framework.stages[reached_index + 1] if reached_index + 1 < len(framework.stages) else None
-    )
+    following = framework.stages[reached_index + 1] if reached_index + 1 < len(framework.stages) else None
     action_plan = tuple(_unmet(following, levels, threshold_level.rank)) if following else ()
     # Only the framework's practices count: a stray id in ``levels`` must not change the figures.
-    provisional = sum(
-        1 for p in framework.practices if (known := _known(levels, p.id)) and known.provisional
-    )
+    provisional = sum(1 for p in framework.practices if (known := _known(levels, p.id)) and known.provisional)
     unassessed = sum(1 for p in framework.practices if _known(levels, p.id) is None)
     return Placement(
         stage_id=reached.id if reached else None,
@@ -189,9 +186,7 @@ def place(
         profile=profile,
         action_plan=action_plan,
         key_obstacle=reached.key_obstacle if reached else None,
-        explanation=explain(
-            framework, profile, reached_index, action_plan, threshold_level, provisional, unassessed
-        ),
+        explanation=explain(framework, profile, reached_index, action_plan, threshold_level, provisional, unassessed),
         provisional=provisional,
         unassessed=unassessed,
     )
@@ -227,9 +222,7 @@ def explain(
                 else f"no stage up to {reached.name} has practices to rate"
             )
         else:
-            described = [
-                f"{all_of(p.practices)} {p.name} practice{'s' if p.practices > 1 else ''}" for p in met
-            ]
+            described = [f"{all_of(p.practices)} {p.name} practice{'s' if p.practices > 1 else ''}" for p in met]
             verb = "is" if len(met) == 1 and met[0].practices == 1 else "are"
             reasons = f"{join_words(described)} {verb} {bar}"
             if not profile[reached_index].practices:
@@ -241,9 +234,7 @@ def explain(
         stage = framework.stages[reached_index + 1]
         total = profile[reached_index + 1].practices
         unmet = len(action_plan)
-        listed = "; ".join(
-            f"\u201c{item.text.rstrip('.')}\u201d ({_level_name(item)})" for item in action_plan
-        )
+        listed = "; ".join(f"\u201c{item.text.rstrip('.')}\u201d ({_level_name(item)})" for item in action_plan)
         if total == 1:
             sentences.append(f"The {stage.name} practice is not yet {bar}: {listed}.")
         elif unmet == total == 2:

@@ -17,6 +17,7 @@ from .errors import BadRequest
 from .organizations import check_review_months
 from .results import SessionResults
 from .wording import number, plural
+
 STUCK_LEVELS = frozenset({scale.MISSING.value, scale.AD_HOC.value})
 # A disagreement, between sessions: the group is split or polarised (a mere lean is not news).
 DISAGREEMENT = frozenset({POLARISED, SPLIT})
@@ -200,9 +201,7 @@ def trends(snapshots: Iterable[Snapshot]) -> tuple[Trend, ...]:
                     provisional=tuple(bool(item and item.provisional) for item in found),
                 )
             )
-        result.append(
-            Trend(framework_id, latest.framework_name, latest.stages, tuple(sessions), tuple(practices))
-        )
+        result.append(Trend(framework_id, latest.framework_name, latest.stages, tuple(sessions), tuple(practices)))
     result.sort(key=lambda trend: (trend.sessions[-1].created_at, trend.framework_id), reverse=True)
     return tuple(result)
 
@@ -261,8 +260,15 @@ class Comparison:
 
     def as_dict(self) -> dict:
         lists = (
-            "improved", "regressed", "unchanged", "new_disagreements", "still_stuck", "actions_done",
-            "actions_open", "newly_rated", "no_longer_rated",
+            "improved",
+            "regressed",
+            "unchanged",
+            "new_disagreements",
+            "still_stuck",
+            "actions_done",
+            "actions_open",
+            "newly_rated",
+            "no_longer_rated",
         )
         return {
             "earlier": self.earlier.brief(),

@@ -78,9 +78,7 @@ class Payload:
             raise BadRequest(f"{name} is required")
         return value
 
-    def text(
-        self, name: str, limit: int, *, required: bool = False, multiline: bool = False
-    ) -> str | None:
+    def text(self, name: str, limit: int, *, required: bool = False, multiline: bool = False) -> str | None:
         value = self.raw(name, required)
         if value is None:
             return None
@@ -181,9 +179,7 @@ def clean_text(value: str, multiline: bool = False) -> str:
     """Normalise user text: NFC, no control characters, collapsed spaces (lines kept if multiline)."""
     value = unicodedata.normalize("NFC", value)
     value = "".join(
-        char
-        for char in value
-        if char in "\n\t" or unicodedata.category(char)[0] != "C" or char in "\u200d"
+        char for char in value if char in "\n\t" or unicodedata.category(char)[0] != "C" or char in "\u200d"
     )
     if multiline:
         lines = [" ".join(line.split()) for line in value.splitlines()]
@@ -197,9 +193,7 @@ def normalise_code(value) -> str:
         raise BadRequest(f"code must be a string, not {_json_type(value)}")
     code = re.sub(r"[\s-]", "", value).upper()
     if not _CODE_PATTERN.match(code):
-        raise BadRequest(
-            f"{_short(value)} is not a session code: codes have {CODE_LENGTH} letters and digits"
-        )
+        raise BadRequest(f"{_short(value)} is not a session code: codes have {CODE_LENGTH} letters and digits")
     return code
 
 
@@ -408,9 +402,7 @@ def parse_segments(value) -> tuple[str, ...]:
 
 
 def parse_new_session(data) -> NewSession:
-    payload = Payload(
-        data, ("framework", "title", "organization", "team", "settings", "previous", "organization_key")
-    )
+    payload = Payload(data, ("framework", "title", "organization", "team", "settings", "previous", "organization_key"))
     framework = payload.raw("framework", True)
     if not isinstance(framework, str) or not _ID_PATTERN.match(framework):
         raise BadRequest(f"framework must be a framework id, not {_short(framework)}")

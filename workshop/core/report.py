@@ -252,9 +252,7 @@ class Report:
             "generated_at": self.generated_at,
             "session": self.session.as_dict(),
             "placement": self.placement.as_dict(),
-            "practices": [
-                view.as_dict(with_text=True, reasons=self.reasons_of(view)) for view in self.practices
-            ],
+            "practices": [view.as_dict(with_text=True, reasons=self.reasons_of(view)) for view in self.practices],
             "agreement": self.agreement.as_dict(),
             "shifts": [entry.as_dict() for entry in self.shifts],
             "segment_gaps": [entry.as_dict() for entry in self.segment_gaps],

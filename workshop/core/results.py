@@ -122,7 +122,9 @@ class PracticeView:
         revealed = self.latest_revealed
         return analysis.perception_gap(revealed.segments) if revealed else None
 
-    def as_dict(self, *, with_text: bool = False, with_notes: bool = True, reasons: Sequence[Reason] | None = None) -> dict:
+    def as_dict(
+        self, *, with_text: bool = False, with_notes: bool = True, reasons: Sequence[Reason] | None = None
+    ) -> dict:
         """The practice as JSON-able data: the one shape of the live state, the summary and the export.
 
         ``with_text`` adds the practice's and stage's texts (live states leave them out: the pages
@@ -320,8 +322,7 @@ def build_results(assessment: Assessment, level_counts: LevelCounts) -> SessionR
 
     revealed_views = [view for view in views if view.result is not None]
     queue = tuple(
-        view.practice.id
-        for view in sorted(revealed_views, key=lambda view: analysis.divided_rank(view.result))
+        view.practice.id for view in sorted(revealed_views, key=lambda view: analysis.divided_rank(view.result))
     )
     alpha = analysis.session_alpha(view.result.counts for view in revealed_views)
     placement = place(assessment.framework, practice_levels(views), settings.placement_threshold)

@@ -58,8 +58,7 @@ SYSTEMATIC = AdoptionLevel(
     4,
     "Systematic",
     "We always follow a clear process",
-    "A clear process says when, how and who, and the whole organisation consistently "
-    "follows it.",
+    "A clear process says when, how and who, and the whole organisation consistently follows it.",
     "#0072b2",
     "#fff",
 )
@@ -82,9 +81,7 @@ def level(value: str) -> AdoptionLevel:
     try:
         return _BY_VALUE[value]
     except (KeyError, TypeError):
-        raise BadRequest(
-            f"level must be one of {', '.join(LEVEL_VALUES)}, not {value!r}"
-        ) from None
+        raise BadRequest(f"level must be one of {', '.join(LEVEL_VALUES)}, not {value!r}") from None
 
 
 def level_at(rank: int) -> AdoptionLevel:

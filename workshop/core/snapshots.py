@@ -83,9 +83,7 @@ def _header(results: SessionResults, role: str, live: Live) -> dict:
         "status": assessment.status,
         "current": assessment.current_practice,
         "segments": list(assessment.settings.segments),
-        "timer": (
-            {"ends_at": live.timer_ends_at, "remaining": live.timer_remaining} if live.timer_ends_at else None
-        ),
+        "timer": ({"ends_at": live.timer_ends_at, "remaining": live.timer_remaining} if live.timer_ends_at else None),
         "total_practices": len(assessment.framework.practices),
     }
 

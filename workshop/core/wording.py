@@ -13,7 +13,7 @@ def number(count: int) -> str:
 
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
-    """"one practice", "two practices" ("no practices" for zero)."""
+    """ "one practice", "two practices" ("no practices" for zero)."""
     return f"{number(count)} {word if count == 1 else plural_form or word + 's'}"
 
 
@@ -22,14 +22,14 @@ def is_are(count: int) -> str:
 
 
 def join_words(items: list[str], conjunction: str = "and") -> str:
-    """"a", "a and b", "a, b and c"."""
+    """ "a", "a and b", "a, b and c"."""
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
 def all_of(count: int) -> str:
-    """"the" one, "both", "all four"."""
+    """ "the" one, "both", "all four"."""
     return "the" if count == 1 else "both" if count == 2 else f"all {number(count)}"
 
 

@@ -48,39 +48,57 @@ def render(report: Report) -> str:
             rounds.append(
                 {
                     "row": round_row,
-                    "bar": chart(svg.distribution_bar(
-                        result.counts_by_level(), ids, width=300,
-                        title=f"Round {round_row.number}: {svg.describe_counts(result.counts_by_level())}",
-                    )) if result else None,
+                    "bar": chart(
+                        svg.distribution_bar(
+                            result.counts_by_level(),
+                            ids,
+                            width=300,
+                            title=f"Round {round_row.number}: {svg.describe_counts(result.counts_by_level())}",
+                        )
+                    )
+                    if result
+                    else None,
                 }
             )
         practices.append(
             {
                 "row": row,
-                "bar": chart(svg.distribution_bar(row.result.counts_by_level(), ids, width=220,
-                                                  title=f"{row.ref.position}. {row.ref.text} — "
-                                                        f"{svg.describe_counts(row.result.counts_by_level())}"))
-                if row.result else None,
+                "bar": chart(
+                    svg.distribution_bar(
+                        row.result.counts_by_level(),
+                        ids,
+                        width=220,
+                        title=f"{row.ref.position}. {row.ref.text} — "
+                        f"{svg.describe_counts(row.result.counts_by_level())}",
+                    )
+                )
+                if row.result
+                else None,
                 "rounds": rounds,
                 "reasons": report.reasons_of(row),
             }
         )
     benchmark = report.benchmark
-    return environment().get_template("summary.html").render(
-        report=report,
-        session=report.session,
-        placement=report.placement,
-        heading=text.placement_heading(report),
-        threshold=text.threshold_text(report),
-        staircase=chart(svg.staircase(report.placement.stages, report.placement.stage_index, ids)),
-        profile=chart(svg.profile_chart(report.placement.profile, text.threshold_text(report), ids)),
-        benchmark_chart=(
-            chart(svg.benchmark_chart(benchmark.distribution, benchmark.stage_name or "Not placed", ids))
-            if benchmark and benchmark.available else None
-        ),
-        practices=practices,
-        levels=[(level, level_label(level), chart(svg.swatch(level, ids))) for level in svg.ORDER],
-        label_meaning=analysis.LABEL_MEANING,
-        css=Markup(scale.css_variables() + "\n" + (TEMPLATES / "summary.css").read_text(encoding="utf-8")),
-        icons=analysis.LABEL_ICONS,
+    return (
+        environment()
+        .get_template("summary.html")
+        .render(
+            report=report,
+            session=report.session,
+            placement=report.placement,
+            heading=text.placement_heading(report),
+            threshold=text.threshold_text(report),
+            staircase=chart(svg.staircase(report.placement.stages, report.placement.stage_index, ids)),
+            profile=chart(svg.profile_chart(report.placement.profile, text.threshold_text(report), ids)),
+            benchmark_chart=(
+                chart(svg.benchmark_chart(benchmark.distribution, benchmark.stage_name or "Not placed", ids))
+                if benchmark and benchmark.available
+                else None
+            ),
+            practices=practices,
+            levels=[(level, level_label(level), chart(svg.swatch(level, ids))) for level in svg.ORDER],
+            label_meaning=analysis.LABEL_MEANING,
+            css=Markup(scale.css_variables() + "\n" + (TEMPLATES / "summary.css").read_text(encoding="utf-8")),
+            icons=analysis.LABEL_ICONS,
+        )
     )

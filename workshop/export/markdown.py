@@ -75,8 +75,7 @@ def _action_plan(report: Report) -> list[str]:
         lines += [f"**Key obstacle:** {md(placement.key_obstacle)}", ""]
     for number, item in enumerate(placement.action_plan, start=1):
         lines.append(
-            f"{number}. {md(item.text)} Now: {text.level_text(item.level, item.provisional)}; "
-            f"{text.gap_text(item)}."
+            f"{number}. {md(item.text)} Now: {text.level_text(item.level, item.provisional)}; {text.gap_text(item)}."
         )
     lines.append("")
     return lines
@@ -121,7 +120,8 @@ def _overview(report: Report) -> list[str]:
         lines.append(
             f"| {row.ref.position} | {md(row.ref.text)} | {md(row.ref.stage_name)} | "
             f"{text.level_text(row.level, row.provisional)} | {text.label_text(row.result.label if row.result else None)} | "
-            + " | ".join(cells) + " |"
+            + " | ".join(cells)
+            + " |"
         )
     lines.append("")
     return lines
@@ -143,7 +143,9 @@ def _practice(report: Report, row: PracticeView) -> list[str]:
         lines.append(f"- Level: **{text.level_label(row.computed_level)}**, provisional (computed, not consolidated).")
     for round_row in row.rounds:
         if round_row.result is None:
-            lines.append(f"- Round {round_row.number}: open, {round_row.votes} answer{'s' if round_row.votes != 1 else ''} so far.")
+            lines.append(
+                f"- Round {round_row.number}: open, {round_row.votes} answer{'s' if round_row.votes != 1 else ''} so far."
+            )
             continue
         result = round_row.result
         lines.append(
@@ -156,7 +158,9 @@ def _practice(report: Report, row: PracticeView) -> list[str]:
                 f"{segment.voters} rated, {text.label_text(segment.label)})"
             )
         if round_row.segments and round_row.hidden_segments:
-            lines.append(f"  - Not shown (too few to keep answers anonymous): {md(', '.join(round_row.hidden_segments))}")
+            lines.append(
+                f"  - Not shown (too few to keep answers anonymous): {md(', '.join(round_row.hidden_segments))}"
+            )
     if row.shift:
         lines.append(f"- Between rounds {row.shift.from_round} and {row.shift.to_round}: {row.shift.describe()}")
     given = report.reasons_of(row)
@@ -182,8 +186,13 @@ def _shifts(report: Report) -> list[str]:
 def _segment_gaps(report: Report) -> list[str]:
     if not report.segment_gaps:
         return []
-    lines = ["## Segment gaps", "", "Largest differences between the segments' mean levels (segments with "
-             f"at least {report.session.min_segment_size} people rating the practice).", ""]
+    lines = [
+        "## Segment gaps",
+        "",
+        "Largest differences between the segments' mean levels (segments with "
+        f"at least {report.session.min_segment_size} people rating the practice).",
+        "",
+    ]
     for entry in report.segment_gaps:
         lines.append(
             f"- **{entry.ref.position}.** {md(_bare(entry.ref.text))}: {md(entry.highest)} sees it "

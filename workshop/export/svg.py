@@ -50,8 +50,15 @@ def element(tag: str, content: str = "", **attributes) -> str:
 
 def text(x, y, content: str, size=12, weight=400, anchor="start", fill=TEXT) -> str:
     return element(
-        "text", escape(content), x=_n(x), y=_n(y), font_size=size, font_weight=weight, text_anchor=anchor,
-        fill=fill, font_family=FONT,
+        "text",
+        escape(content),
+        x=_n(x),
+        y=_n(y),
+        font_size=size,
+        font_weight=weight,
+        text_anchor=anchor,
+        fill=fill,
+        font_family=FONT,
     )
 
 
@@ -98,12 +105,30 @@ def distribution_bar(counts: dict, ids: Ids, width: float = 260, height: float =
         segment = width * count / total
         fill = f"url(#{pattern})" if level == scale.UNKNOWN else COLOURS[level]
         parts.append(
-            element("rect", x=_n(x), y=0, width=_n(segment), height=_n(height), fill=fill,
-                    stroke="#ffffff", stroke_width=1, data_level=level)
+            element(
+                "rect",
+                x=_n(x),
+                y=0,
+                width=_n(segment),
+                height=_n(height),
+                fill=fill,
+                stroke="#ffffff",
+                stroke_width=1,
+                data_level=level,
+            )
         )
         if segment >= 16:
-            parts.append(text(x + segment / 2, height / 2 + 4.5, str(count), size=12, weight=700, anchor="middle",
-                              fill=ON_COLOUR[level]))
+            parts.append(
+                text(
+                    x + segment / 2,
+                    height / 2 + 4.5,
+                    str(count),
+                    size=12,
+                    weight=700,
+                    anchor="middle",
+                    fill=ON_COLOUR[level],
+                )
+            )
         x += segment
     if not total:
         parts.append(text(8, height / 2 + 4.5, "no answers", size=12, fill=MUTED))
@@ -122,11 +147,21 @@ def profile_chart(profile, threshold_label: str, ids: Ids, width: float = 520) -
         parts.append(text(0, y + 17, row.name, size=13, weight=600))
         parts.append(element("rect", x=label_width, y=_n(y), width=_n(bar_space), height=22, rx=5, fill=TRACK))
         if row.at_or_above or not row.practices:
-            parts.append(element("rect", x=label_width, y=_n(y), width=_n(max(4, share * bar_space)), height=22,
-                                 rx=5, fill=OK if row.met else ACCENT))
+            parts.append(
+                element(
+                    "rect",
+                    x=label_width,
+                    y=_n(y),
+                    width=_n(max(4, share * bar_space)),
+                    height=22,
+                    rx=5,
+                    fill=OK if row.met else ACCENT,
+                )
+            )
         value = f"{row.at_or_above} of {row.practices}" if row.practices else "no practices"
-        parts.append(text(label_width + bar_space + 8, y + 17, f"{value}{' · met' if row.met else ''}",
-                          size=13, weight=700))
+        parts.append(
+            text(label_width + bar_space + 8, y + 17, f"{value}{' · met' if row.met else ''}", size=13, weight=700)
+        )
     title = f"Share of each stage's practices {threshold_label}: " + ", ".join(
         f"{row.name} {row.at_or_above} of {row.practices}{' (met)' if row.met else ''}" for row in profile
     )
@@ -152,9 +187,15 @@ def staircase(stages, stage_index: int, ids: Ids, width: float = 520) -> str:
         upcoming = index == stage_index + 1
         parts.append(
             element(
-                "rect", x=_n(x), y=_n(y), width=_n(step_width), height=_n(step_height), rx=4,
+                "rect",
+                x=_n(x),
+                y=_n(y),
+                width=_n(step_width),
+                height=_n(step_height),
+                rx=4,
                 fill=ACCENT if current else ("#cfe0f1" if reached else "#ffffff"),
-                stroke=ACCENT if (reached or upcoming) else BORDER, stroke_width=2.5 if current else 1.5,
+                stroke=ACCENT if (reached or upcoming) else BORDER,
+                stroke_width=2.5 if current else 1.5,
                 stroke_dasharray="5 3" if upcoming else None,
             )
         )
@@ -163,9 +204,8 @@ def staircase(stages, stage_index: int, ids: Ids, width: float = 520) -> str:
         if note:
             parts.append(text(x + step_width / 2, y - 5, note, size=10, anchor="middle", fill=MUTED))
     reached_name = stages[stage_index - 1][1] if stage_index else None
-    title = (
-        f"Stages from first to last: {', '.join(name for _, name in stages)}. "
-        + (f"Placed in {reached_name}, stage {stage_index} of {count}." if reached_name else "Not yet placed.")
+    title = f"Stages from first to last: {', '.join(name for _, name in stages)}. " + (
+        f"Placed in {reached_name}, stage {stage_index} of {count}." if reached_name else "Not yet placed."
     )
     return svg(width, height, title, "".join(parts), ids, "staircase")
 
@@ -183,8 +223,17 @@ def benchmark_chart(distribution, subject_name: str, ids: Ids, width: float = 52
         parts.append(text(0, y + 15, name, size=12, weight=800 if mine else 500))
         parts.append(element("rect", x=label_width, y=_n(y), width=_n(bar_space), height=18, rx=4, fill=TRACK))
         if count:
-            parts.append(element("rect", x=label_width, y=_n(y), width=_n(max(4, bar_space * count / largest)),
-                                 height=18, rx=4, fill=ACCENT if mine else "#8a97a8"))
+            parts.append(
+                element(
+                    "rect",
+                    x=label_width,
+                    y=_n(y),
+                    width=_n(max(4, bar_space * count / largest)),
+                    height=18,
+                    rx=4,
+                    fill=ACCENT if mine else "#8a97a8",
+                )
+            )
         value = f"{count} session{'s' if count != 1 else ''}" + (" · this one's stage" if mine else "")
         parts.append(text(label_width + bar_space + 8, y + 15, value, size=12, weight=700 if mine else 400))
     title = "Other sessions per stage reached: " + ", ".join(f"{name} {count}" for name, count in distribution)
@@ -195,11 +244,13 @@ def swatch(level: str, ids: Ids, size: float = 14) -> str:
     """A legend's colour square (hatched for "don't know"); the legend writes the name beside it."""
     if level == scale.UNKNOWN:
         pattern = ids.next()
-        body = hatch(pattern) + element("rect", width=_n(size), height=_n(size), rx=3, fill=f"url(#{pattern})",
-                                        stroke="#767676", stroke_width=1)
+        body = hatch(pattern) + element(
+            "rect", width=_n(size), height=_n(size), rx=3, fill=f"url(#{pattern})", stroke="#767676", stroke_width=1
+        )
     else:
-        body = element("rect", width=_n(size), height=_n(size), rx=3, fill=COLOURS[level], stroke="#767676",
-                       stroke_width=1)
+        body = element(
+            "rect", width=_n(size), height=_n(size), rx=3, fill=COLOURS[level], stroke="#767676", stroke_width=1
+        )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="swatch" viewBox="0 0 {_n(size)} {_n(size)}" '
         f'width="{_n(size)}" height="{_n(size)}" aria-hidden="true" data-level="{level}">{body}</svg>'

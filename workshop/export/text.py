@@ -20,13 +20,13 @@ def label_text(label: str | None) -> str:
 
 
 def level_text(value: str | None, provisional: bool = False) -> str:
-    """"Repeatable", "Ad Hoc (provisional)", "not rated"."""
+    """ "Repeatable", "Ad Hoc (provisional)", "not rated"."""
     text = level_label(value)
     return f"{text} (provisional)" if provisional and value is not None else text
 
 
 def counts_text(result: analysis.RoundResult) -> str:
-    """"Missing 1 · Ad Hoc 3 · Repeatable 6 · Systematic 1 · Don't know 1"."""
+    """ "Missing 1 · Ad Hoc 3 · Repeatable 6 · Systematic 1 · Don't know 1"."""
     counts = result.counts_by_level()
     return " · ".join(f"{level_label(level)} {counts[level]}" for level in LEVEL_ORDER)
 

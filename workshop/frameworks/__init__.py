@@ -37,9 +37,7 @@ def load_frameworks(directories: Iterable[Path]) -> dict[str, Framework]:
         for path in sorted(directory.glob("*.toml")):
             framework = load_framework_file(path)
             if framework.id in frameworks:
-                raise FrameworkError(
-                    str(path), "id", f"{framework.id!r} is already defined in {origin[framework.id]}"
-                )
+                raise FrameworkError(str(path), "id", f"{framework.id!r} is already defined in {origin[framework.id]}")
             frameworks[framework.id] = framework
             origin[framework.id] = path
     return frameworks

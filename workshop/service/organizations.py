@@ -23,7 +23,9 @@ class Organizations:
     def open(self, name: str, key: str | None) -> Organization:
         return self.store.organizations.check_key(name, key)
 
-    def view(self, name: str, key: str | None, *, compare_from: str | None = None, compare_to: str | None = None) -> dict:
+    def view(
+        self, name: str, key: str | None, *, compare_from: str | None = None, compare_to: str | None = None
+    ) -> dict:
         """Everything the organisation page shows: its sessions, trends, comparisons, due date."""
         organization = self.open(name, key)
         codes = self.store.organizations.codes(organization.id)

@@ -65,7 +65,7 @@ class Deleted:
     presence: int
 
     def describe(self) -> str:
-        """"3 participants, 12 votes, 2 rounds and 1 decision"."""
+        """ "3 participants, 12 votes, 2 rounds and 1 decision"."""
         counts = [
             (self.participants, "participant"), (self.votes, "vote"), (self.rounds, "round"), (self.decisions, "decision"),
         ]  # fmt: skip
@@ -122,7 +122,9 @@ class Archive:
             if title is None:
                 raise NotFound(f"no session with code {code}")
             counts = {
-                table: conn.execute(f"SELECT count(*) FROM {table} WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
+                table: conn.execute(
+                    f"SELECT count(*) FROM {table} WHERE assessment_id = ?", [assessment_id]
+                ).fetchone()[0]
                 for table in ("participants", "votes", "rounds", "decisions", "presence")
             }
             if not dry_run:
@@ -147,9 +149,12 @@ def backup(db: Database) -> dict:
     """Every table's facts, read in one transaction (a consistent snapshot)."""
     tables = {}
     with db.transaction() as conn:
-        applied = [name for (name,) in conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [migrations.name]
-        )]
+        applied = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [migrations.name]
+            )
+        ]
         for table in TABLES:
             cursor = conn.execute(f"SELECT * FROM {table} ORDER BY {ORDER[table]}")
             names = [column[0] for column in cursor.description]
@@ -172,7 +177,7 @@ def dumps(document: dict) -> str:
 
 def _validate(db: Database, document) -> dict[str, list[dict]]:
     if not isinstance(document, Mapping) or document.get("format") != FORMAT:
-        raise InvalidBackup(f"this is not a workshop backup (expected \"format\": \"{FORMAT}\")")
+        raise InvalidBackup(f'this is not a workshop backup (expected "format": "{FORMAT}")')
     if document.get("version") != VERSION:
         raise InvalidBackup(
             f"backup format version {document.get('version')!r} cannot be read; this version reads {VERSION}"
@@ -185,7 +190,7 @@ def _validate(db: Database, document) -> dict[str, list[dict]]:
         )
     raw_tables = document.get("tables")
     if not isinstance(raw_tables, Mapping):
-        raise InvalidBackup("the backup has no \"tables\" object")
+        raise InvalidBackup('the backup has no "tables" object')
     tables = {}
     for table in TABLES:
         rows = raw_tables.get(table, [])
@@ -263,7 +268,9 @@ def restore(db: Database, sessions: Sessions, document) -> Restored:
 
         for row in tables["organizations"]:
             if row["id"] not in organization_map:
-                organization_map[row["id"]] = _insert(conn, "organizations", {k: v for k, v in row.items() if k != "id"})
+                organization_map[row["id"]] = _insert(
+                    conn, "organizations", {k: v for k, v in row.items() if k != "id"}
+                )
         assessment_map: dict[int, int] = {}
         for row in tables["assessments"]:
             values = {k: v for k, v in row.items() if k != "id"}

@@ -19,7 +19,9 @@ class Organizations:
     def __init__(self, db: Database):
         self.db = db
 
-    def claim(self, conn: sqlite3.Connection, name: str, key: str | None, created_at: str) -> tuple[int, str, str | None]:
+    def claim(
+        self, conn: sqlite3.Connection, name: str, key: str | None, created_at: str
+    ) -> tuple[int, str, str | None]:
         """(id, name as first registered, new key or None): create the organisation or check its key,
         inside the caller's transaction (the session that names it is created in the same one).
 
@@ -116,5 +118,7 @@ class Organizations:
                 if orgs.name_key(organization) == orgs.name_key(name)
             ]
             for assessment_id in unattached:
-                conn.execute("UPDATE assessments SET organization_id = ? WHERE id = ?", [organization_id, assessment_id])
+                conn.execute(
+                    "UPDATE assessments SET organization_id = ? WHERE id = ?", [organization_id, assessment_id]
+                )
         return self.get(name), key, len(unattached)

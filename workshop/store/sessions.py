@@ -175,8 +175,7 @@ class Sessions:
         settings = Settings(**{k: v for k, v in settings_data.items() if k in known})
         rounds: dict[str, Round] = {}
         for practice_id, number, revealed_at in conn.execute(
-            "SELECT practice_id, number, revealed_at FROM rounds WHERE assessment_id = ? "
-            "ORDER BY practice_id, number",
+            "SELECT practice_id, number, revealed_at FROM rounds WHERE assessment_id = ? ORDER BY practice_id, number",
             [assessment_id],
         ):
             rounds[practice_id] = Round(practice_id, number, revealed_at is not None)

@@ -21,7 +21,10 @@ HTTP_ERROR_CODES = {
 }  # fmt: skip
 INTERNAL_MESSAGE = "something went wrong on the server; it has been logged"
 PAGE_MESSAGES = {
-    404: ("Nothing here", "There is no page at this address. If you were given a session code, enter it on the start page."),
+    404: (
+        "Nothing here",
+        "There is no page at this address. If you were given a session code, enter it on the start page.",
+    ),
     405: ("Not allowed", "This address only shows a page; it cannot be sent a form or data."),
 }
 

@@ -80,7 +80,12 @@ def qr_code(code):
     code = known_code(code)
     buffer = io.BytesIO()
     segno.make(links.join_url(code), error="m").save(
-        buffer, kind="svg", scale=10, border=2, dark="#111", light="#fff",
+        buffer,
+        kind="svg",
+        scale=10,
+        border=2,
+        dark="#111",
+        light="#fff",
         title=f"QR code to join session {code}",
     )
     response = Response(buffer.getvalue(), mimetype="image/svg+xml")

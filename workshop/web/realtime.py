@@ -52,9 +52,7 @@ INTERNAL_ACK = {
 class Realtime:
     """The Socket.IO adapter of one server process."""
 
-    def __init__(
-        self, socketio: SocketIO, service: Workshops, tally_interval: float = 0.1, ticker: bool = True
-    ):
+    def __init__(self, socketio: SocketIO, service: Workshops, tally_interval: float = 0.1, ticker: bool = True):
         self.socketio = socketio
         self.room = service.room
         self.now = service.room.now  # the store's clock: tests move it instead of waiting
@@ -265,9 +263,7 @@ class Realtime:
             if self._ticker is None:
                 self.room.start_instance()
                 self._last_heartbeat = self.now()
-                self._ticker = (
-                    self.socketio.start_background_task(self._run_ticker) if self.use_ticker else True
-                )
+                self._ticker = self.socketio.start_background_task(self._run_ticker) if self.use_ticker else True
 
     def stop(self) -> None:
         self._stopped = True
@@ -313,11 +309,7 @@ class Realtime:
         self.socketio.emit(protocol.TALLY, tally, to=room(code, snapshots.PRESENTER))
 
     def _watched_codes(self) -> set[str]:
-        return {
-            identity.code
-            for identity in list(self.connections.values())
-            if identity.role == snapshots.FACILITATOR
-        }
+        return {identity.code for identity in list(self.connections.values()) if identity.role == snapshots.FACILITATOR}
 
     def _reveal_if_due(self, code: str) -> bool:
         """Reveal the current round if its countdown ended or everyone present voted

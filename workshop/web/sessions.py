@@ -133,7 +133,13 @@ def delete_session(code):
     deleted = service().room.delete(code, dry_run=dry_run)
     if dry_run:
         message = f"Deleting session {code} would remove it for good with {deleted.describe()}. This cannot be undone."
-        return {"deleted": False, "code": code, "title": deleted.title, "would_remove": deleted.as_dict(), "message": message}
+        return {
+            "deleted": False,
+            "code": code,
+            "title": deleted.title,
+            "would_remove": deleted.as_dict(),
+            "message": message,
+        }
     realtime().forget(code)
     message = f"Session {code} was deleted for good with {deleted.describe()}."
     return {"deleted": True, "code": code, "title": deleted.title, "removed": deleted.as_dict(), "message": message}
