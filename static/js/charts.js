@@ -109,7 +109,7 @@ export function profileChart(profile, thresholdLabel) {
     profile.map((stage) => `${stage.name} ${stage.at_or_above} of ${stage.practices}`).join(", ")));
   profile.forEach((stage, index) => {
     const y = index * rowHeight + 3;
-    const share = stage.practices ? stage.at_or_above / stage.practices : 1;
+    const share = stage.share === null ? 1 : stage.share; // null: a stage with nothing to rate
     svg.append(
       s("text", { x: 0, y: y + 20, "font-size": 15, "font-weight": 600 }, stage.name),
       s("rect", { class: "track", x: labelWidth, y, width: barSpace, height: 26, rx: 6 }),
@@ -124,7 +124,7 @@ export function profileChart(profile, thresholdLabel) {
 
 /** The placement ladder: stages bottom-up, the one reached, the next. */
 export function ladder(framework, placement) {
-  const reachedIndex = framework.stages.findIndex((stage) => stage.id === placement.stage);
+  const reachedIndex = placement.stage_index - 1; // -1 when not placed
   return h("ol", { class: "ladder", "aria-label": "Maturity stages, first at the bottom" },
     framework.stages.map((stage, index) => {
       const state = stage.id === placement.stage ? "current"
