@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import agreement, scale
 from .assessment import Settings
+from .wording import join_words
 
 AGREED = "agreed"
 LEANING = "leaning"
@@ -30,9 +31,9 @@ LABEL_TEXT = {
 }
 LABEL_MEANING = {
     AGREED: "Most of the group chose the same level and nobody is more than one level from it.",
-    LEANING: "Most of the group is on one level or two neighbouring ones, but not enough to call it agreed.",
+    LEANING: "Most of the group is on one level or two neighbouring ones; not everyone is yet.",
     SPLIT: "Votes are spread across the scale; there is no shared view yet.",
-    POLARISED: "Two camps at levels that are not neighbours: the group sees this very differently.",
+    POLARISED: "Two camps at levels that are not neighbours, few in between: the group sees this very differently.",
     TOO_FEW: "Not enough people rated this practice to say.",
     UNCLEAR: "Many people said they don't know: the group lacks the information to judge.",
 }
@@ -70,6 +71,8 @@ class RoundResult:
     adjacent_share: float | None
     adjacent_pair: tuple[str, str] | None
     label: str
+    label_reason: str = ""  # why this label applies to these votes, in one sentence
+    categories: tuple[str, ...] = scale.LEVEL_VALUES  # the answers counted, lowest first
 
     @property
     def between_levels(self) -> bool:
@@ -94,9 +97,13 @@ class RoundResult:
 
     def counts_by_level(self) -> dict[str, int]:
         """Votes per wire value, "don't know" included."""
-        result = {level.value: count for level, count in zip(scale.LEVELS, self.counts)}
+        result = dict(zip(self.categories, self.counts, strict=True))
         result[scale.UNKNOWN] = self.abstaining
         return result
+
+    def rank(self, value: str) -> int:
+        """1-based position of an answer on this round's scale."""
+        return self.categories.index(value) + 1
 
     def as_dict(self) -> dict:
         """Every figure as JSON-able data, rounded to four decimals."""
@@ -126,14 +133,15 @@ class RoundResult:
             "label": self.label,
             "label_text": LABEL_TEXT[self.label],
             "label_meaning": LABEL_MEANING[self.label],
+            "label_reason": self.label_reason,
         }
 
     def shares(self) -> dict[str, float | None]:
         """Each level's share of the rated votes ("don't know" is not part of them), rounded."""
         total = self.voters
         return {
-            level.value: _round(count / total) if total else None
-            for level, count in zip(scale.LEVELS, self.counts, strict=True)
+            value: _round(count / total) if total else None
+            for value, count in zip(self.categories, self.counts, strict=True)
         }
 
     def public_dict(self) -> dict:
@@ -143,25 +151,35 @@ class RoundResult:
 
 
 # what ``public_dict`` keeps of ``as_dict``: one serialiser, so the names cannot drift
-PUBLIC_FIGURES = ("counts", "voters", "abstaining", "shares", "label", "label_text", "label_meaning")
+PUBLIC_FIGURES = ("counts", "voters", "abstaining", "shares", "label", "label_text", "label_meaning", "label_reason")
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _value(rank: int | None) -> str | None:
-    return None if rank is None else scale.level_at(rank).value
+def analyse(
+    counts: Iterable[int],
+    abstaining: int = 0,
+    settings: Settings = Settings(),
+    categories: tuple[str, ...] = scale.LEVEL_VALUES,
+    names: Mapping[str, str] | None = None,
+) -> RoundResult:
+    """Every figure and the label for one round, from the counts at each answer of an ordered scale.
 
-
-def analyse(counts: Iterable[int], abstaining: int = 0, settings: Settings = Settings()) -> RoundResult:
-    """Every figure and the label for one round, from the counts at the four levels."""
+    ``categories`` are the answers' wire values, lowest first (the adoption levels by default; the
+    stages of a framework for a stage vote); ``names`` their display names, for the label's reason.
+    """
     counts = tuple(int(count) for count in counts)
-    if len(counts) != len(scale.LEVELS):
-        raise ValueError(f"expected {len(scale.LEVELS)} counts, got {len(counts)}")
+    if len(counts) != len(categories):
+        raise ValueError(f"expected {len(categories)} counts, got {len(counts)}")
     abstaining = int(abstaining)
     if abstaining < 0:
         raise ValueError(f"abstaining must be non-negative, got {abstaining}")
+
+    def value(rank: int | None) -> str | None:
+        return None if rank is None else categories[rank - 1]
+
     voters = sum(counts)
     medians = agreement.medians(counts)
     quartiles = agreement.quartiles(counts)
@@ -169,15 +187,17 @@ def analyse(counts: Iterable[int], abstaining: int = 0, settings: Settings = Set
     within = agreement.rwg(counts)
     # van der Eijk's A is the costliest measure (layers in exact fractions): compute it once and
     # derive polarisation from it, as agreement.polarisation does.
-    eijk = agreement.van_der_eijk_agreement(counts)
+    eijk = agreement.van_der_eijk_agreement(counts) if len(counts) >= 3 else None
+    unit = "level" if tuple(categories) == scale.LEVEL_VALUES else "stage"
+    verdict = _verdict(counts, abstaining, settings, within, _names(categories, names), unit)
     return RoundResult(
         counts=counts,
         abstaining=abstaining,
         voters=voters,
-        modes=tuple(_value(rank) for rank in agreement.modes(counts)),
+        modes=tuple(value(rank) for rank in agreement.modes(counts)),
         mode_share=agreement.mode_share(counts),
-        median_low=_value(medians[0]) if medians else None,
-        median_high=_value(medians[1]) if medians else None,
+        median_low=value(medians[0]) if medians else None,
+        median_high=value(medians[1]) if medians else None,
         mean=agreement.mean_rank(counts),
         consensus=agreement.consensus(counts),
         dispersion=agreement.leik_dispersion(counts),
@@ -188,33 +208,84 @@ def analyse(counts: Iterable[int], abstaining: int = 0, settings: Settings = Set
         q3=quartiles[1] if quartiles else None,
         iqr=quartiles[1] - quartiles[0] if quartiles else None,
         adjacent_share=pair[0] if pair else None,
-        adjacent_pair=(_value(pair[1][0]), _value(pair[1][1])) if pair else None,
-        label=_label(counts, abstaining, settings, within, pair[0] if pair else None),
+        adjacent_pair=(value(pair[1][0]), value(pair[1][1])) if pair else None,
+        label=verdict[0],
+        label_reason=verdict[1],
+        categories=tuple(categories),
     )
 
 
-def is_polarised(counts: tuple[int, ...], peak_share: float) -> bool:
-    """Two camps with a valley between them: two levels that are not neighbours each hold at least
-    ``peak_share`` of the votes, and some level between them holds at most half as many votes as
-    the smaller camp.
+def _names(categories: tuple[str, ...], names: Mapping[str, str] | None) -> tuple[str, ...]:
+    if names is not None:
+        return tuple(names.get(value, value) for value in categories)
+    if tuple(categories) == scale.LEVEL_VALUES:
+        return tuple(level.label for level in scale.LEVELS)
+    return tuple(categories)
 
-    An empty level between the camps (a gap) is the clearest case. A shallow dip is not a valley:
-    10, 9, 10, 0 is a spread across three neighbouring levels (split), not two camps. A far
-    minority smaller than ``peak_share`` is not a camp: it keeps the group from ``agreed`` (see
-    ``_is_agreed``) but is not polarisation.
+
+# A level between two camps is a valley when it holds at most this share of the smaller camp's
+# peak: one person standing between two camps of two is a dip, not a valley (docs/agreement.md).
+VALLEY_RATIO = 0.4
+
+
+@dataclass(frozen=True)
+class Camps:
+    """Two camps of voters with a valley between them (``polarised_camps``)."""
+
+    low: tuple[int, ...]  # indices of the low camp's levels
+    high: tuple[int, ...]
+    low_votes: int
+    high_votes: int
+    between: int  # votes at the valley level
+
+
+def polarised_camps(counts: tuple[int, ...], camp_share: float) -> Camps | None:
+    """Two camps separated by a valley, or None.
+
+    Some level between the lowest and highest holds at most ``VALLEY_RATIO`` of the smaller of the
+    two peaks on either side of it (an empty level is the clearest case), and the votes on each
+    side of that level are each at least ``camp_share`` of the rated votes. The camps are then at
+    least two levels apart. Each side counts as one camp whatever the levels it spreads over, so
+    one vote moving within a camp never changes the verdict.
     """
     total = sum(counts)
     if not total:
-        return False
-    for low in range(len(counts)):
-        for high in range(low + 2, len(counts)):
-            smaller = min(counts[low], counts[high])
-            if smaller / total >= peak_share and min(counts[low + 1 : high]) * 2 <= smaller:
-                return True
-    return False
+        return None
+    best = None
+    for valley in range(1, len(counts) - 1):
+        low, high = counts[:valley], counts[valley + 1 :]
+        smaller_camp = min(sum(low), sum(high))
+        if smaller_camp < camp_share * total - 1e-9:
+            continue
+        if counts[valley] > VALLEY_RATIO * min(max(low), max(high)) + 1e-9:
+            continue
+        candidate = (smaller_camp, -counts[valley], valley)
+        if best is None or candidate > best:
+            best = candidate
+    if best is None:
+        return None
+    valley = best[2]
+    return Camps(
+        low=tuple(i for i in range(valley) if counts[i]),
+        high=tuple(i for i in range(valley + 1, len(counts)) if counts[i]),
+        low_votes=sum(counts[:valley]),
+        high_votes=sum(counts[valley + 1 :]),
+        between=counts[valley],
+    )
+
+
+def is_polarised(counts: tuple[int, ...], camp_share: float) -> bool:
+    return polarised_camps(tuple(counts), camp_share) is not None
 
 
 def _is_agreed(counts: tuple[int, ...], share: float, minimum_rwg: float, within: float | None) -> bool:
+    """One level holds at least ``share`` of the votes, nobody voted more than one level away
+    from it, and r_wg is at least ``minimum_rwg``.
+
+    The middle condition is what makes two camps with an empty level between them (however
+    small the second camp) never agreed: somebody then sees the practice two or more levels
+    differently, and that view should be heard before the group's level is recorded.
+    """
     total = sum(counts)
     if not total or within is None or within < minimum_rwg:
         return False
@@ -231,39 +302,96 @@ def label(counts: tuple[int, ...], abstaining: int, settings: Settings) -> str:
 
     unclear   at least ``unclear_share`` of the answers are "don't know";
     too_few   fewer than ``min_voters`` rated the practice;
-    polarised two camps at non-neighbouring levels, each with ``polarised_share`` or more of the
-              votes (``is_polarised``);
+    polarised two camps with a valley between them, each side ``polarised_share`` or more of the
+              votes (``polarised_camps``);
     agreed    ``agreed_share`` or more on one level (Delphi percent agreement), nobody more than
-              one level from it, and r_wg at least ``agreed_rwg`` (``is_agreed``);
-    leaning   ``leaning_pair_share`` or more on two neighbouring levels;
+              one level from it, and r_wg at least ``agreed_rwg``;
+    leaning   more than ``majority_share`` on one level, or ``leaning_pair_share`` or more on two
+              neighbouring levels;
     split     anything else.
     """
     counts = tuple(counts)
-    pair = agreement.adjacent_pair_share(counts)
-    return _label(counts, abstaining, settings, agreement.rwg(counts), pair[0] if pair else None)
+    names = tuple(f"level {rank}" for rank in range(1, len(counts) + 1))
+    return _verdict(counts, abstaining, settings, agreement.rwg(counts), names)[0]
 
 
-def _label(
+def _votes(count: int) -> str:
+    return f"{count} {'vote' if count == 1 else 'votes'}"
+
+
+def _say(count: int, where: str) -> str:
+    return f"{count} {'says' if count == 1 else 'say'} {where}"
+
+
+def _verdict(
     counts: tuple[int, ...],
     abstaining: int,
     settings: Settings,
     within: float | None,
-    pair_share: float | None,
-) -> str:
-    """``label`` from the r_wg and adjacent-pair share already computed by ``analyse``."""
+    names: tuple[str, ...],
+    unit: str = "level",
+) -> tuple[str, str]:
+    """The label and the sentence that says why it applies to these votes."""
     voters = sum(counts)
     answers = voters + abstaining
     if answers and abstaining / answers >= settings.unclear_share:
-        return UNCLEAR
+        return UNCLEAR, (
+            f"{abstaining} of {answers} answers were \u201cdon't know\u201d: the group lacks the information to judge."
+        )
     if voters < settings.min_voters:
-        return TOO_FEW
-    if is_polarised(counts, settings.polarised_share):
-        return POLARISED
+        who = "Nobody" if voters == 0 else f"Only {voters}"
+        return TOO_FEW, f"{who} rated this; it takes {settings.min_voters} or more to say whether the group agrees."
+    camps = polarised_camps(counts, settings.polarised_share)
+    if camps is not None:
+
+        def side(indices):
+            return join_words([names[i] for i in indices], "or")
+
+        between = "nobody in between" if not camps.between else f"{camps.between} in between"
+        return POLARISED, (
+            f"Two camps: {_say(camps.low_votes, side(camps.low))}, {_say(camps.high_votes, side(camps.high))}, "
+            f"{between}."
+        )
+    top = max(counts)
+    mode = counts.index(top)
+    far = sum(count for index, count in enumerate(counts) if abs(index - mode) > 1)
+    share = top / voters
     if _is_agreed(counts, settings.agreed_share, settings.agreed_rwg, within):
-        return AGREED
-    if pair_share is not None and pair_share >= settings.leaning_pair_share:
-        return LEANING
-    return SPLIT
+        if top == voters:
+            return AGREED, f"All {voters} chose {names[mode]}."
+        return AGREED, f"{top} of {voters} chose {names[mode]} and everyone else is one {unit} away."
+    if share > settings.majority_share:
+        if far:
+            return LEANING, (
+                f"{top} of {voters} chose {names[mode]}, but {far} {'sees' if far == 1 else 'see'} it two or more "
+                f"{unit}s away: hear them before recording the {unit}."
+            )
+        if share < settings.agreed_share:
+            return LEANING, (
+                f"{top} of {voters} chose {names[mode]} and the others are one {unit} away: close, but short of "
+                f"the {round(settings.agreed_share * 100)}% that counts as agreed."
+            )
+        return LEANING, (
+            f"{top} of {voters} chose {names[mode]}, but the answers are still spread (r_wg "
+            f"{0 if within is None else within:.2f}, below {settings.agreed_rwg:.2f})."
+        )
+    pairs = [(counts[i] + counts[i + 1], i) for i in range(len(counts) - 1)]
+    pair_votes, pair_at = max(pairs, key=lambda item: (item[0], -item[1]))
+    if pair_votes / voters >= settings.leaning_pair_share:
+        both = f"{pair_votes} of {voters} chose {names[pair_at]} or {names[pair_at + 1]}"
+        outside = (
+            voters - pair_votes - sum(counts[index] for index in (pair_at - 1, pair_at + 2) if 0 <= index < len(counts))
+        )
+        if outside:
+            return LEANING, (
+                f"{both}, but {outside} {'sees' if outside == 1 else 'see'} it two or more {unit}s away: hear them "
+                f"before recording the {unit}."
+            )
+        return LEANING, f"{both}: the group is between two neighbouring {unit}s."
+    tied = [names[index] for index, count in enumerate(counts) if count == top]
+    if len(tied) > 1:
+        return SPLIT, f"No shared view yet: {join_words(tied)} have {_votes(top)} each, of {voters}."
+    return SPLIT, f"No shared view yet: the most chosen level, {tied[0]}, has {top} of {voters}."
 
 
 def divided_rank(result: RoundResult) -> tuple[int, float]:
@@ -341,7 +469,7 @@ def compare_rounds(previous: RoundResult, current: RoundResult, from_round: int,
     )
     level_change = None
     if previous.median_low and current.median_low:
-        level_change = scale.rank_of(current.median_low) - scale.rank_of(previous.median_low)
+        level_change = current.rank(current.median_low) - previous.rank(previous.median_low)
     mean_change = current.mean - previous.mean if current.mean is not None and previous.mean is not None else None
     consensus_change = (
         current.consensus - previous.consensus
@@ -396,7 +524,7 @@ def perception_gap(results: Mapping[str, RoundResult]) -> PerceptionGap | None:
         highest=high,
         lowest=low,
         median_gap=(
-            scale.rank_of(results[high].median_low) - scale.rank_of(results[low].median_low)
+            results[high].rank(results[high].median_low) - results[low].rank(results[low].median_low)
             if results[high].median_low and results[low].median_low
             else None
         ),
