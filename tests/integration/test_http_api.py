@@ -61,7 +61,7 @@ def test_summary_reports_status_participants_and_counts(client, new_session, fac
     ).json
     assert body["status"] == "running" and body["participants"] == {"joined": 3, "present": 3}
     row = body["practices"][0]
-    assert row["id"] == "interested-important" and row["text"] == "People here treat customer experience as important."
+    assert row["id"] == "interested-important" and row["text"].startswith("We ") and row["stage_name"] == "Interested"
     assert row["rounds"][0]["result"]["counts"] == {
         "missing": 2,
         "ad_hoc": 0,
@@ -70,7 +70,9 @@ def test_summary_reports_status_participants_and_counts(client, new_session, fac
         "unknown": 1,
     }
     assert row["consolidated_level"] is None
-    assert [r["status"] for r in body["practices"][1:]] == ["pending"] * 7
+    assert [r["status"] for r in body["practices"][1:]] == ["pending"] * 8
+    # Temkin's five levels end with the room's stage vote, answered with a stage
+    assert body["practices"][-1]["kind"] == "stage_vote" and body["practices"][-1]["stage"] is None
 
 
 def test_public_session_info_and_pages(client, new_session):

@@ -1,5 +1,6 @@
 """Organisations over HTTP: the key that protects them, their page, trends and comparisons."""
 
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -107,10 +108,12 @@ VOTES = [
 ]
 
 
-def three_assessments(client, service, facilitator, join_participant):
+def three_assessments(client, clock, facilitator, join_participant):
     sessions = []
     key = None
     for index, votes in enumerate(VOTES):
+        # spread them over time, as a real organisation would: 1 March 2023, 2024, 2025
+        clock.time = datetime(2023 + index, 3, 1, 9, 0, tzinfo=UTC).timestamp()
         response = create(
             client,
             "Acme",
@@ -122,21 +125,16 @@ def three_assessments(client, service, facilitator, join_participant):
         session = response.json
         key = key or session["organization_key"]
         play(session, facilitator, join_participant, votes, consolidate=list(votes), close=True)
-        # spread them over time, as a real organisation would
-        service.store.database.conn.execute(
-            "UPDATE assessments SET created_at = ? WHERE code = ?", [f"202{index + 3}-03-01T09:00:00Z", session["code"]]
-        )
-        service.room.forget(session["code"])
         sessions.append(session)
     return sessions, key
 
 
-def test_trend_and_comparison_over_three_assessments(client, service, facilitator, join_participant):
-    sessions, key = three_assessments(client, service, facilitator, join_participant)
+def test_trend_and_comparison_over_three_assessments(client, clock, facilitator, join_participant):
+    sessions, key = three_assessments(client, clock, facilitator, join_participant)
     body = org(client, "Acme", key).json
     assert [s["code"] for s in body["sessions"]] == [s["code"] for s in reversed(sessions)]
     (trend,) = body["trends"]
-    assert trend["framework"] == "forrester-path" and trend["placement"] == [0, 1, 0]
+    assert trend["framework"] == "forrester-path" and trend["placement"] == [1, 2, 1]  # Repair, Elevate, Repair
     coordinate = next(p for p in trend["practices"] if p["practice"] == "repair-coordinate")
     assert coordinate["levels"] == ["missing", "repeatable", "ad_hoc"] and coordinate["change"] == 1
     (default,) = body["comparisons"]
@@ -149,14 +147,14 @@ def test_trend_and_comparison_over_three_assessments(client, service, facilitato
     chosen = org(client, "Acme", key, f"?from={sessions[0]['code']}&to={sessions[1]['code']}").json["comparison"]
     assert {c["practice"] for c in chosen["actions_done"]} == {"repair-prioritise", "repair-coordinate"}
     assert [c["practice"] for c in chosen["new_disagreements"]] == ["elevate-reward"]
-    assert chosen["summary"].startswith("Moved up from not placed to Repair")
+    assert chosen["summary"].startswith("Moved up from Repair to Elevate")
 
     assert body["due"]["last"] == "2025-03-01" and body["due"]["due"] == "2025-09-01"
     assert body["next"] == {"from": sessions[2]["code"], "url": f"/new?from={sessions[2]['code']}"}
 
 
-def test_comparisons_stay_within_the_organisation_and_the_framework(client, service, facilitator, join_participant):
-    sessions, key = three_assessments(client, service, facilitator, join_participant)
+def test_comparisons_stay_within_the_organisation_and_the_framework(client, clock, facilitator, join_participant):
+    sessions, key = three_assessments(client, clock, facilitator, join_participant)
     outsider = create(client, "Globex").json
     response = org(client, "Acme", key, f"?from={sessions[0]['code']}&to={outsider['code']}")
     assert response.status_code == 404 and "not an assessment of Acme" in response.json["message"]
@@ -166,8 +164,8 @@ def test_comparisons_stay_within_the_organisation_and_the_framework(client, serv
     assert org(client, "Acme", key, f"?from={sessions[0]['code']}").status_code == 400
 
 
-def test_the_review_interval_moves_the_due_date(client, service, facilitator, join_participant):
-    sessions, key = three_assessments(client, service, facilitator, join_participant)
+def test_the_review_interval_moves_the_due_date(client, clock, facilitator, join_participant):
+    sessions, key = three_assessments(client, clock, facilitator, join_participant)
     url = "/api/orgs/Acme"
     assert client.patch(url, json={"review_months": 3}).status_code == 401
     assert client.patch(url, json={"review_months": 0}, headers=auth(key)).status_code == 400

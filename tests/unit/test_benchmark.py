@@ -64,8 +64,9 @@ def test_with_five_peers_the_placement_and_profile_get_percentiles_and_no_names(
 
 def test_peers_are_placed_again_at_the_subjects_threshold():
     levels = {pid: PracticeLevel(pid, "ad_hoc") for pid in REPAIR}
-    assert benchmark_point(FRAMEWORK, levels, "ad_hoc").stage_index == 1
-    assert benchmark_point(FRAMEWORK, levels, "repeatable").stage_index == 0
+    # Forrester's phases: at Ad Hoc every Repair requirement is in place (in Elevate); at Repeatable none is
+    assert benchmark_point(FRAMEWORK, levels, "ad_hoc").stage_index == 2
+    assert benchmark_point(FRAMEWORK, levels, "repeatable").stage_index == 1
     assert benchmark_point(FRAMEWORK, levels, "repeatable").shares["repair"] == 0.0
 
 

@@ -44,7 +44,8 @@ REPAIR = ("repair-identify", "repair-prioritise", "repair-coordinate", "repair-m
 
 @pytest.fixture
 def three():
-    """Three assessments of one organisation: Repair is met in the second; it keeps improving."""
+    """Three assessments of one organisation (Forrester, phase placement): in Repair, then every Repair
+    requirement in place so in Elevate, then in Repair again when coordination slips."""
     first = session(
         "AAAAAA",
         "2024-03-01T09:00:00Z",
@@ -88,8 +89,8 @@ def three():
 
 def test_a_snapshot_keeps_placement_levels_labels_and_the_action_plan(three):
     first, second, _ = three
-    assert first.stage_index == 0 and first.stage_name is None
-    assert second.stage_index == 1 and second.stage_name == "Repair"
+    assert first.stage_index == 1 and first.stage_name == "Repair"
+    assert second.stage_index == 2 and second.stage_name == "Elevate"
     assert second.practice("repair-coordinate").level == "repeatable"
     assert second.practice("elevate-reward").provisional  # computed, not consolidated
     assert second.practice("elevate-measure").label == "polarised"
@@ -106,14 +107,14 @@ def test_trends_follow_placement_and_each_practice_oldest_first(three):
     first, second, third = three
     (trend,) = progress.trends([third, first, second])
     assert [item.code for item in trend.sessions] == ["AAAAAA", "BBBBBB", "CCCCCC"]
-    assert trend.placement == (0, 1, 0)  # Repair is lost again when coordination slips
+    assert trend.placement == (1, 2, 1)  # back in Repair when coordination slips
     rows = {row.id: row for row in trend.practices}
     assert rows["repair-coordinate"].levels == ("missing", "repeatable", "ad_hoc")
     assert rows["repair-coordinate"].change == 1
     assert rows["elevate-share-insights"].levels == (None, None, "repeatable")
     assert rows["elevate-share-insights"].change is None
     assert rows["repair-identify"].provisional == (False, False, True)
-    assert trend.as_dict()["placement"] == [0, 1, 0]
+    assert trend.as_dict()["placement"] == [1, 2, 1]
 
 
 def test_trends_are_grouped_by_framework_and_skip_sessions_without_ratings(three):
@@ -139,14 +140,14 @@ def test_comparing_two_assessments_lists_what_moved(three):
     # the first session's action plan was Repair's unmet practices: both are now Repeatable
     assert {c.id for c in result.actions_done} == {"repair-prioritise", "repair-coordinate"}
     assert result.actions_open == ()
-    assert result.summary.startswith("Moved up from not placed to Repair between 2024-03-01 and 2024-09-01.")
+    assert result.summary.startswith("Moved up from Repair to Elevate between 2024-03-01 and 2024-09-01.")
     assert "Two of the two action-plan items are done." in result.summary
 
     later = progress.compare(second, third)
     assert later.stage_change == -1 and {c.id for c in later.regressed} == {"repair-coordinate"}
     assert {c.id for c in later.actions_done} == {"elevate-measure", "elevate-share-insights"}
     assert {c.id for c in later.actions_open} == {"elevate-reward", "elevate-standardise"}
-    assert later.summary.startswith("Moved down from Repair to not placed")
+    assert later.summary.startswith("Moved down from Elevate to Repair")
     assert set(later.as_dict()) >= {"earlier", "later", "improved", "regressed", "actions_done", "summary"}
 
 

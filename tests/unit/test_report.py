@@ -10,17 +10,20 @@ from workshop.core.results import build_results
 
 def test_the_summary_places_the_organisation_and_keeps_the_explanation():
     report = sample_report()
+    # Temkin's six stages place by best fit: Explore's practice meets Explore's own bar (Ad Hoc)
+    assert report.placement.mode == "best_fit"
     assert report.placement.stage_id == "explore" and report.placement.stage_index == 2
     assert report.placement.next_stage_id == "mobilize"
     assert report.placement.key_obstacle == "Gaining alignment of key executives across the organization."
-    assert report.placement.explanation.startswith("Placed in Explore")
+    assert report.placement.headline.startswith("Best fit: Explore.")
+    assert report.placement.explanation.startswith(report.placement.headline)
     assert [item.practice_id for item in report.placement.action_plan][0] == "mobilize-journey-maps"
     assert [stage_id for stage_id, _ in report.placement.stages][:2] == ["ignore", "explore"]
 
 
 def test_each_practice_row_has_rounds_levels_decision_and_reasons():
     report = sample_report()
-    assert [row.ref.position for row in report.practices] == list(range(1, 15))
+    assert [row.ref.position for row in report.practices] == list(range(1, 11))
     working_group = report.practice("explore-working-group")
     assert [r.number for r in working_group.rounds] == [1, 2]
     assert working_group.computed_level == "ad_hoc" and working_group.level == "repeatable"
@@ -34,7 +37,7 @@ def test_each_practice_row_has_rounds_levels_decision_and_reasons():
         (2, "repeatable"),
     ]
     assert FORMULA_REASON in [r.note for r in report.reasons_of(working_group)]
-    provisional = report.practice("mobilize-cx-executive")
+    provisional = report.practice("operationalize-engage-workforce")
     assert provisional.provisional and provisional.level == "ad_hoc" and provisional.decision is None
 
 
@@ -45,7 +48,8 @@ def test_an_open_round_shows_only_its_number_of_votes_never_its_counts_or_reason
     assert row.rounds[0].revealed is False and row.rounds[0].votes == 4 and row.rounds[0].result is None
     assert report.reasons_of(row) == ()
     assert report.data_quality.open_rounds == 1
-    data = report.to_dict()["practices"][5]
+    data = report.to_dict()["practices"][2]
+    assert data["id"] == "mobilize-voice-of-customer"
     assert data["rounds"] == [{"number": 1, "revealed": False, "votes": 4, "result": None}]
     # the same practice once the session is closed: revealed, with its reason
     closed = sample_report().practice("mobilize-voice-of-customer")
@@ -56,9 +60,9 @@ def test_an_open_round_shows_only_its_number_of_votes_never_its_counts_or_reason
 
 def test_agreement_lists_are_ordered_and_only_hold_revealed_practices():
     agreement = sample_report().agreement
-    assert [entry.ref.id for entry in agreement.agreed] == ["mobilize-cx-team"]
+    assert [entry.ref.id for entry in agreement.agreed] == ["operationalize-process-redesign"]
     divided = [entry.ref.id for entry in agreement.divided]
-    assert divided[0] == "mobilize-cx-executive"  # polarised first
+    assert divided[0] == "operationalize-engage-workforce"  # polarised first
     assert "mobilize-journey-maps" not in divided  # unclear is not a disagreement
     assert dict(agreement.labels)["unclear"] == 1
 
@@ -66,21 +70,27 @@ def test_agreement_lists_are_ordered_and_only_hold_revealed_practices():
 def test_segment_gaps_use_only_the_segments_results_show():
     report = sample_report()
     gaps = {entry.ref.id: entry for entry in report.segment_gaps}
-    assert set(gaps) == {"explore-executive-sponsor", "explore-working-group", "mobilize-cx-team"}
-    assert gaps["explore-executive-sponsor"].highest == "Leadership"
+    # a unanimous segment would tell each member's vote: Frontline's three Ad Hoc on the working
+    # group, and both segments on the CX team, are hidden, and their gaps with them
+    assert set(gaps) == {"operationalize-cx-metrics"}
+    assert "Frontline" in report.practice("explore-working-group").latest_revealed.hidden_segments
+    # Support alone is not unanimous, but showing it would tell that everyone else chose Ad Hoc
+    assert report.practice("operationalize-process-redesign").latest_revealed.segments == {}
+    assert gaps["operationalize-cx-metrics"].highest == "Leadership"
     assert [entry.gap for entry in report.segment_gaps] == sorted((e.gap for e in report.segment_gaps), reverse=True)
-    # mobilize-cx-executive: Support answered with one rated vote, so only Leadership is shown: no gap
-    executive = report.practice("mobilize-cx-executive")
+    # engaging the workforce: Frontline is unanimous and Support has one rated vote, so only
+    # Leadership is shown: no gap
+    executive = report.practice("operationalize-engage-workforce")
     assert list(executive.rounds[0].segments) == ["Leadership"]
     assert executive.gap is None
 
 
 def test_data_quality_counts_abstentions_unrated_and_provisional_levels():
     quality = sample_report().data_quality
-    assert quality.participants == 10 and quality.practices == 14 and quality.rated == 6
-    assert len(quality.never_rated) == 8 and len(quality.provisional) == 3
+    assert quality.participants == 10 and quality.practices == 10 and quality.rated == 6
+    assert len(quality.never_rated) == 4 and len(quality.provisional) == 3
     assert quality.abstaining == 8 and quality.answers == 51
-    assert {ref.id for ref in quality.many_unknown} == {"mobilize-cx-executive", "mobilize-journey-maps"}
+    assert {ref.id for ref in quality.many_unknown} == {"operationalize-engage-workforce", "mobilize-journey-maps"}
     assert quality.overrides == 1
     assert any("don't know" in note for note in quality.notes)
 
@@ -112,7 +122,7 @@ from hypothesis import strategies as st  # noqa: E402
 from workshop.core import assessment as rules  # noqa: E402
 
 ANSWERS = ("missing", "ad_hoc", "repeatable", "systematic", "unknown")
-PRACTICES = tuple(p.id for p in FRAMEWORKS["three-levels"].practices)
+PRACTICES = tuple(p.id for p in FRAMEWORKS["three-levels"].rated_practices)  # rated on the adoption scale
 
 
 @settings(max_examples=40, deadline=None)

@@ -257,10 +257,31 @@ def test_a_large_enough_remainder_needs_no_complementary_suppression():
             "Leadership": (0, 0, 1, 4, 0),
             "Frontline": (2, 2, 0, 0, 0),
             "Support": (0, 2, 0, 0, 0),
-            None: (0, 1, 0, 0, 0),
+            None: (1, 0, 0, 0, 0),
         }
     )
     assert set(view.segments) == {"Leadership", "Frontline"} and view.hidden_segments == ("Support",)
+
+
+def test_a_unanimous_segment_is_hidden_it_would_tell_each_members_vote():
+    # Three Leadership members all on Systematic: whoever knows who they are knows their votes
+    # (and which reasons are theirs). Frontline, not unanimous, stays.
+    view = segment_results({"Leadership": (0, 0, 0, 3, 0), "Frontline": (1, 2, 1, 0, 0), "Support": (0, 1, 2, 0, 0)})
+    assert "Leadership" not in view.segments and "Leadership" in view.hidden_segments
+    unanimous_unknown = segment_results(
+        {"Leadership": (0, 0, 0, 0, 3), "Frontline": (1, 2, 1, 0, 0), "Support": (2, 1, 0, 0, 0)}
+    )
+    assert "Leadership" not in unanimous_unknown.segments
+
+
+def test_a_remainder_that_would_be_unanimous_is_protected_too():
+    # Support is too small to show and, with the people without a segment, all three outside the
+    # shown segments voted Ad Hoc: the whole group's counts minus the shown segments would tell it.
+    view = segment_results(
+        {"Leadership": (0, 0, 1, 4, 0), "Frontline": (2, 2, 0, 0, 0), "Support": (0, 2, 0, 0, 0), None: (0, 1, 0, 0, 0)}
+    )
+    remainder_safe = {"Leadership", "Frontline"} - set(view.segments)
+    assert remainder_safe, "a shown set that leaves three identical votes outside it must shrink"
 
 
 def test_a_single_answer_without_a_segment_is_protected_too():
@@ -283,14 +304,14 @@ def test_the_minimum_segment_size_is_configurable_but_never_below_three():
 
 def test_the_perception_gap_uses_only_the_shown_segments():
     votes = merged(
-        counts("p1", 1, "Leadership", systematic=3),
-        counts("p1", 1, "Frontline", missing=3),
+        counts("p1", 1, "Leadership", systematic=2, repeatable=1),
+        counts("p1", 1, "Frontline", missing=2, ad_hoc=1),
         counts("p1", 1, "Support", missing=1, systematic=1),
         counts("p1", 1, None, ad_hoc=3),
     )
     state = revealed(opened(assessment(Settings(segments=SEGMENTS)), "p1"), "p1")
     gap = build_results(state, votes).practice("p1").gap
-    assert gap.as_dict() == {"gap": 3.0, "highest": "Leadership", "lowest": "Frontline", "median_gap": 3}
+    assert gap.as_dict() == {"gap": 2.3333, "highest": "Leadership", "lowest": "Frontline", "median_gap": 3}
 
 
 segment_sizes = st.fixed_dictionaries({name: st.tuples(*[st.integers(0, 4)] * 5) for name in (*SEGMENTS, None)})
@@ -302,12 +323,16 @@ def test_no_hidden_group_can_be_derived_by_subtraction(sizes, minimum):
     view = segment_results(sizes, settings)
     for _name, result in view.segments.items():
         assert result.voters >= minimum
+        # a unanimous segment would tell each member's vote
+        assert max(*result.counts, result.abstaining) < result.voters + result.abstaining
     # What subtraction from the whole group gives: everyone outside the shown segments (when no
     # segment is shown, that is the whole group, whose figures are public anyway).
     outside = [sizes[name] for name in sizes if name not in view.segments]
     voters = sum(sum(counts[:4]) for counts in outside)
     answers = voters + sum(counts[4] for counts in outside)
     assert not view.segments or answers == 0 or voters >= minimum
+    remainder = [sum(counts[i] for counts in outside) for i in range(5)]
+    assert not view.segments or answers == 0 or max(remainder) < answers
     assert set(view.hidden_segments) == set(SEGMENTS) - set(view.segments)
 
 

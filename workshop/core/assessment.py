@@ -84,7 +84,8 @@ class Settings:
     agreed_share: float = 0.75
     agreed_rwg: float = 0.70
     leaning_pair_share: float = 0.75
-    polarised_share: float = 0.25
+    majority_share: float = 0.5
+    polarised_share: float = 0.30
     unclear_share: float = 0.50
 
     @property
@@ -264,8 +265,11 @@ def consolidate(
     ensure_running(assessment)
     if practice_id == ALL:
         raise BadRequest("consolidate takes one practice id, not '*'")
+    options = assessment.framework.options(practice_id)  # raises NotFound
+    if level is not None and level not in options:
+        raise BadRequest(f"level must be one of {', '.join(options)}, not {level!r}")
     latest = _revealed_round(assessment, practice_id)
-    chosen = scale.level(level).value if level is not None else computed_level
+    chosen = level if level is not None else computed_level
     if chosen is None:
         raise BadRequest(f"round {latest.number} of {practice_id!r} has no rated votes; choose a level to record")
     if chosen != computed_level and not note:
@@ -320,11 +324,23 @@ def timer_applies(assessment: Assessment, timer: Timer | None) -> bool:
     return latest is not None and latest.number == timer.round and not latest.revealed
 
 
-def ensure_can_vote(assessment: Assessment, practice_id: str, round_number: int | None = None) -> Round:
+def ensure_answer(assessment: Assessment, practice_id: str, answer: str) -> str:
+    """An answer the practice can take: an adoption level (a stage, for the stage vote) or "don't know"."""
+    options = assessment.framework.options(practice_id)
+    if answer != scale.UNKNOWN and answer not in options:
+        raise BadRequest(f"level must be one of {', '.join((*options, scale.UNKNOWN))}, not {answer!r}")
+    return answer
+
+
+def ensure_can_vote(
+    assessment: Assessment, practice_id: str, round_number: int | None = None, answer: str | None = None
+) -> Round:
     """Return the open round a vote goes to, or raise why it cannot be cast."""
     ensure_running(assessment)
     if not assessment.framework.has_practice(practice_id):
         raise NotFound(f"no practice {practice_id!r} in this session's framework")
+    if answer is not None:
+        ensure_answer(assessment, practice_id, answer)
     latest = assessment.rounds.get(practice_id)
     if latest is None:
         raise NotOpen("this practice is not open for votes yet")

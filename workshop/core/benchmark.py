@@ -16,7 +16,7 @@ from statistics import median
 
 from . import scale
 from .frameworks import Framework
-from .placement import PracticeLevel, place
+from .placement import PracticeLevel, StageVote, place
 from .wording import number, plural
 
 MINIMUM_PEERS = 5
@@ -31,9 +31,11 @@ class BenchmarkPoint:
     rated: int  # practices with a level
 
 
-def benchmark_point(framework: Framework, levels: Mapping[str, PracticeLevel], threshold: str) -> BenchmarkPoint:
+def benchmark_point(
+    framework: Framework, levels: Mapping[str, PracticeLevel], threshold: str, stage_vote: StageVote | None = None
+) -> BenchmarkPoint:
     """Place a session's levels at ``threshold`` and keep what the benchmark compares."""
-    placement = place(framework, levels, threshold)
+    placement = place(framework, levels, threshold, stage_vote=stage_vote)
     return BenchmarkPoint(
         stage_index=placement.stage_index,
         shares={row.stage_id: row.share for row in placement.profile},

@@ -14,6 +14,7 @@ from datetime import date
 from . import scale
 from .analysis import POLARISED, SPLIT
 from .errors import BadRequest
+from .frameworks import PRACTICE
 from .organizations import check_review_months
 from .results import SessionResults
 from .wording import number, plural
@@ -101,6 +102,7 @@ def snapshot(results: SessionResults, participants: int) -> Snapshot:
             label=view.result.label if view.result else None,
         )
         for view in results.practices
+        if view.kind == PRACTICE  # the stage vote is part of the placement, not a practice's level
     )
     return Snapshot(
         code=assessment.code,

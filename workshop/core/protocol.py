@@ -124,6 +124,18 @@ class Payload:
             raise BadRequest(f"{name} must be one of {', '.join(options)}, not {_short(value)}")
         return value
 
+    def answer(self, name: str, *, required: bool = False) -> str | None:
+        """An answer's wire value: a level (``ad_hoc``), a stage id for the stage vote, or
+        ``unknown``; the core checks it against the practice's options."""
+        value = self.raw(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not _ID_PATTERN.match(value):
+            raise BadRequest(
+                f"{name} must be one of {', '.join(scale.VOTE_VALUES)} (or a stage id), not {_short(value)}"
+            )
+        return value
+
     def integer(self, name: str, low: int, high: int, *, required: bool = False) -> int | None:
         value = self.raw(name, required)
         if value is None:
@@ -249,6 +261,7 @@ class Timer:
 class Spotlight:
     practice: str | None
     show_reasons: bool
+    show_segments: bool = False
 
 
 @dataclass(frozen=True)
@@ -276,7 +289,7 @@ def parse_vote(data) -> Vote:
     payload = Payload(data, ("practice", "level", "note", "round"))
     return Vote(
         practice=payload.identifier("practice"),
-        level=payload.choice("level", scale.VOTE_VALUES, required=True),
+        level=payload.answer("level", required=True),
         note=payload.text("note", MAX_NOTE),
         round=payload.integer("round", 1, 1000),
     )
@@ -301,7 +314,7 @@ def parse_consolidate(data) -> Consolidate:
     payload = Payload(data, ("practice", "level", "note"))
     return Consolidate(
         practice=payload.identifier("practice"),
-        level=payload.choice("level", scale.LEVEL_VALUES),
+        level=payload.answer("level"),
         note=payload.text("note", MAX_NOTE),
     )
 
@@ -322,11 +335,15 @@ def parse_timer(data) -> Timer:
 
 
 def parse_spotlight(data) -> Spotlight:
-    payload = Payload(data, ("practice", "show_reasons"))
-    return Spotlight(
+    payload = Payload(data, ("practice", "show_reasons", "show_segments"))
+    spotlight = Spotlight(
         practice=payload.identifier("practice", required=False),
         show_reasons=bool(payload.boolean("show_reasons")),
+        show_segments=bool(payload.boolean("show_segments")),
     )
+    if spotlight.show_reasons and spotlight.show_segments:
+        raise BadRequest("the projector shows the reasons or the segments, not both: choose one")
+    return spotlight
 
 
 def parse_notes(data) -> str | None:
@@ -338,7 +355,14 @@ def parse_notes(data) -> str | None:
 
 
 SETTING_FIELDS = tuple(Settings.__dataclass_fields__)
-SHARE_SETTINGS = ("agreed_share", "agreed_rwg", "leaning_pair_share", "polarised_share", "unclear_share")
+SHARE_SETTINGS = (
+    "agreed_share",
+    "agreed_rwg",
+    "leaning_pair_share",
+    "majority_share",
+    "polarised_share",
+    "unclear_share",
+)
 
 
 def _setting_changes(payload: Payload) -> dict:

@@ -5,7 +5,7 @@ carry no name, and they are sorted by level and text, never in the order people 
 someone watching the room could match to who was typing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from . import scale
@@ -25,14 +25,15 @@ class Reason:
         return {"round": self.round, "level": self.level, "note": self.note}
 
 
-def _sort_key(reason: Reason) -> tuple:
-    rank = scale.rank_of(reason.level) if reason.level in scale.LEVEL_VALUES else len(scale.LEVELS) + 1
-    return reason.round, rank, reason.note.casefold(), reason.note
+def ordered(reasons: Iterable[Reason], options: Sequence[str] = scale.LEVEL_VALUES) -> tuple[Reason, ...]:
+    """Round by round; by answer in the scale's order (Missing first, or the first stage for the stage
+    vote), "don't know" last; then by text."""
 
+    def key(reason: Reason) -> tuple:
+        rank = options.index(reason.level) if reason.level in options else len(options)
+        return reason.round, rank, reason.note.casefold(), reason.note
 
-def ordered(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
-    """Round by round; Missing first and "don't know" last; then by text."""
-    return tuple(sorted(reasons, key=_sort_key))
+    return tuple(sorted(reasons, key=key))
 
 
 def readable_round(assessment: Assessment, practice_id: str, requested: int | None = None) -> int:
@@ -59,11 +60,11 @@ def revealed_rounds(assessment: Assessment, practice_id: str) -> tuple[int, ...]
     return tuple(range(1, last + 1))
 
 
-def selection(reasons: Iterable[Reason], limit: int) -> tuple[Reason, ...]:
+def selection(reasons: Iterable[Reason], limit: int, options: Sequence[str] = scale.LEVEL_VALUES) -> tuple[Reason, ...]:
     """At most ``limit`` reasons to show the room, taken in turn from each level so that every
     view is heard even when one level has hundreds; shown in the usual order."""
     by_level: dict[str, list[Reason]] = {}
-    for reason in ordered(reasons):
+    for reason in ordered(reasons, options):
         by_level.setdefault(reason.level, []).append(reason)
     chosen: list[Reason] = []
     queues = list(by_level.values())
@@ -74,4 +75,4 @@ def selection(reasons: Iterable[Reason], limit: int) -> tuple[Reason, ...]:
             chosen.append(queue.pop(0))
             if not queue:
                 queues.remove(queue)
-    return ordered(chosen)
+    return ordered(chosen, options)

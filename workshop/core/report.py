@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from . import analysis, reasons, scale
 from .benchmark import Benchmark
+from .frameworks import Framework
 from .placement import Placement
 from .reasons import Reason
 from .results import PracticeRef, PracticeView, SessionResults
@@ -96,6 +97,8 @@ class AgreementEntry:
     label: str
     consensus: float | None
     level: str | None
+    overridden: bool = False  # the level is the facilitator's, not the votes' (the note says why)
+    computed_level: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -103,6 +106,8 @@ class AgreementEntry:
             "label": self.label,
             "consensus": _round4(self.consensus),
             "level": self.level,
+            "overridden": self.overridden,
+            "computed_level": self.computed_level,
         }
 
 
@@ -233,6 +238,7 @@ class Report:
     segment_gaps: tuple[SegmentGap, ...]
     data_quality: DataQuality
     benchmark: Benchmark | None = None
+    framework: Framework | None = None  # the session's own copy: its notes, cautions, figures
 
     def practice(self, practice_id: str) -> PracticeView:
         for view in self.practices:
@@ -272,10 +278,13 @@ def _reasons(results: SessionResults, facts: ReasonFacts) -> dict[str, tuple[Rea
     for view in results.practices:
         readable = reasons.revealed_rounds(results.assessment, view.practice.id)
         found[view.practice.id] = reasons.ordered(
-            Reason(number, level, note)
-            for number in readable
-            for level, note in facts.get((view.practice.id, number), ())
-            if note
+            (
+                Reason(number, level, note)
+                for number in readable
+                for level, note in facts.get((view.practice.id, number), ())
+                if note
+            ),
+            results.assessment.framework.options(view.practice.id),
         )
     return found
 
@@ -356,7 +365,9 @@ def build_report(
     )
 
     def entry(view: PracticeView) -> AgreementEntry:
-        return AgreementEntry(view.ref, view.result.label, view.result.consensus, view.level)
+        return AgreementEntry(
+            view.ref, view.result.label, view.result.consensus, view.level, view.overridden, view.computed_level
+        )
 
     agreement = AgreementSummary(
         alpha=results.alpha,
@@ -442,4 +453,5 @@ def build_report(
         segment_gaps=tuple(gaps),
         data_quality=quality,
         benchmark=benchmark,
+        framework=assessment.framework,
     )

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 from . import analysis, scale
 from .assessment import OPEN, PENDING, REVEALED, Assessment, Decision
-from .frameworks import Practice, Stage
-from .placement import Placement, PracticeLevel, place
+from .frameworks import PRACTICE, STAGE_VOTE, Practice, Stage
+from .placement import Placement, PracticeLevel, StageVote, place
 from .reasons import Reason
 
 LevelCounts = Mapping[tuple[str, int, str | None, str], int]  # (practice, round, segment, level) -> n
@@ -60,7 +60,7 @@ class PracticeView:
     """Everything derived about one practice: its rounds, shift, decision and level."""
 
     practice: Practice
-    stage: Stage
+    stage: Stage | None  # None for the stage vote, which belongs to no stage
     position: int
     status: str  # pending | open | revealed
     rounds: tuple[RoundView, ...]
@@ -70,7 +70,13 @@ class PracticeView:
 
     @property
     def ref(self) -> PracticeRef:
-        return PracticeRef(self.practice.id, self.position, self.practice.text, self.stage.id, self.stage.name)
+        stage_id, stage_name = (self.stage.id, self.stage.name) if self.stage else (None, "Stage vote")
+        return PracticeRef(self.practice.id, self.position, self.practice.text, stage_id, stage_name)
+
+    @property
+    def kind(self) -> str:
+        """``practice`` (rated on the adoption scale) or ``stage_vote`` (answered with a stage)."""
+        return self.practice.kind
 
     @property
     def latest(self) -> RoundView | None:
@@ -133,9 +139,9 @@ class PracticeView:
         """
         latest = self.latest
         revealed = self.latest_revealed
-        data = {"id": self.practice.id, "position": self.position, "stage": self.stage.id}
+        data = {"id": self.practice.id, "kind": self.kind, "position": self.position, "stage": self.ref.stage_id}
         if with_text:
-            data.update(text=self.practice.text, stage_name=self.stage.name)
+            data.update(text=self.practice.text, stage_name=self.ref.stage_name)
         data.update(
             status=self.status,
             round=latest.number if latest else 0,
@@ -163,10 +169,12 @@ class PracticeView:
         revealed = self.latest_revealed
         return {
             "id": self.practice.id,
+            "kind": self.kind,
             "status": self.status,
             "round": latest.number if latest else 0,
             "result": {"round": revealed.number, **revealed.result.public_dict()} if revealed else None,
             "consolidated_level": self.consolidated_level,
+            "computed_level": self.computed_level,
             "level": self.level,
             "provisional": self.provisional,
             "overridden": self.overridden,
@@ -194,6 +202,10 @@ class SessionResults:
         """Each practice's level as the placement sees it (consolidated, else provisional)."""
         return practice_levels(self.practices)
 
+    def stage_vote(self) -> StageVote | None:
+        """The room's stage vote as the placement sees it (stage-vote frameworks only)."""
+        return stage_vote_of(self.practices)
+
     @property
     def revealed_count(self) -> int:
         """Practices with at least one revealed round."""
@@ -206,14 +218,16 @@ class SessionResults:
 
 
 def _segment_results(
-    by_segment: Mapping[str | None, tuple[list[int], int]], assessment: Assessment
+    by_segment: Mapping[str | None, tuple[list[int], int]], assessment: Assessment, scale_of: dict
 ) -> tuple[dict[str, analysis.RoundResult], tuple[str, ...]]:
-    """Per-segment analysis, suppressing segments too small to show.
+    """Per-segment analysis, suppressing every breakdown that would tell someone's vote.
 
     A segment is shown when at least ``min_segment_size`` (never below 3) of its members rated the
-    practice. The whole group's counts are shown too, so the counts of everyone outside the shown
-    segments (small segments, people without a segment) can be derived by subtraction; that
-    remainder must itself be showable: nobody, or at least the minimum number of rated votes.
+    practice and its answers are not all the same: a unanimous segment tells each member's vote to
+    whoever knows who is in it (and then which reasons, grouped by level, are theirs). The whole
+    group's counts are shown too, so the counts of everyone outside the shown segments (small
+    segments, people without a segment) can be derived by subtraction; that remainder must itself
+    be showable by the same rule: nobody, or enough rated votes that are not all the same.
     Otherwise the smallest shown segment is hidden too (complementary suppression), until it is.
     """
     settings = assessment.settings
@@ -225,19 +239,27 @@ def _segment_results(
         for name, (counts, abstaining) in by_segment.items()
         if name is not None and name in settings.segments
     }
-    shown = {name for name, (voters, _) in sizes.items() if voters >= minimum}
-    total_voters = sum(sum(counts) for counts, _ in by_segment.values())
-    total_answers = total_voters + sum(abstaining for _, abstaining in by_segment.values())
+
+    def unanimous(counts, abstaining) -> bool:
+        answers = sum(counts) + abstaining
+        return answers > 0 and max(*counts, abstaining) == answers
+
+    shown = {name for name, (voters, _) in sizes.items() if voters >= minimum and not unanimous(*by_segment[name])}
+    width = len(next(iter(by_segment.values()))[0]) if by_segment else 0
+    total_counts = [sum(counts[i] for counts, _ in by_segment.values()) for i in range(width)]
+    total_abstaining = sum(abstaining for _, abstaining in by_segment.values())
 
     def remainder_unsafe() -> bool:
-        voters = total_voters - sum(sizes[name][0] for name in shown)
-        answers = total_answers - sum(sizes[name][1] for name in shown)
-        return answers > 0 and voters < minimum
+        counts = [total_counts[i] - sum(by_segment[name][0][i] for name in shown) for i in range(width)]
+        abstaining = total_abstaining - sum(by_segment[name][1] for name in shown)
+        if sum(counts) + abstaining == 0:
+            return False
+        return sum(counts) < minimum or unanimous(counts, abstaining)
 
     while shown and remainder_unsafe():
         shown.remove(min(shown, key=lambda name: (sizes[name], name)))
     results = {
-        name: analysis.analyse(by_segment[name][0], by_segment[name][1], settings)
+        name: analysis.analyse(by_segment[name][0], by_segment[name][1], settings, **scale_of)
         for name in settings.segments
         if name in shown
     }
@@ -267,38 +289,48 @@ def build_results(assessment: Assessment, level_counts: LevelCounts) -> SessionR
     """Derive everything shown about a session from its state and vote counts."""
     settings = assessment.settings
     grouped: dict[tuple[str, int], dict[str | None, tuple[list[int], int]]] = defaultdict(dict)
+    framework = assessment.framework
     for (practice_id, number, segment, level), count in level_counts.items():
+        if not framework.has_practice(practice_id):
+            continue  # a stray row (a practice no longer in the session's framework) counts nowhere
+        options = framework.options(practice_id)
+        if level != scale.UNKNOWN and level not in options:
+            continue
         segments = grouped[(practice_id, number)]
-        counts, abstaining = segments.get(segment, ([0, 0, 0, 0], 0))
+        counts, abstaining = segments.get(segment, ([0] * len(options), 0))
         if level == scale.UNKNOWN:
             abstaining += count
         else:
             counts = list(counts)
-            counts[scale.rank_of(level) - 1] += count
+            counts[options.index(level)] += count
         segments[segment] = (counts, abstaining)
 
     views = []
-    for position, practice in enumerate(assessment.framework.practices, start=1):
+    for position, practice in enumerate(framework.practices, start=1):
         latest = assessment.latest_round(practice.id)
+        options = framework.options(practice.id)
+        scale_of = {"categories": options, "names": framework.option_names(practice.id)}
         rounds = []
         if latest is not None:
             for number in range(1, latest.number + 1):
                 by_segment = grouped.get((practice.id, number), {})
-                total_counts = [0, 0, 0, 0]
+                total_counts = [0] * len(options)
                 total_abstaining = 0
                 for counts, abstaining in by_segment.values():
                     total_counts = [a + b for a, b in zip(total_counts, counts)]
                     total_abstaining += abstaining
                 revealed = number < latest.number or latest.revealed
                 segment_results, hidden = (
-                    _segment_results(by_segment, assessment) if revealed and settings.segments else ({}, ())
+                    _segment_results(by_segment, assessment, scale_of) if revealed and settings.segments else ({}, ())
                 )
                 rounds.append(
                     RoundView(
                         number=number,
                         revealed=revealed,
                         votes=sum(total_counts) + total_abstaining,
-                        result=analysis.analyse(total_counts, total_abstaining, settings) if revealed else None,
+                        result=analysis.analyse(total_counts, total_abstaining, settings, **scale_of)
+                        if revealed
+                        else None,
                         segments=segment_results,
                         hidden_segments=hidden,
                     )
@@ -311,7 +343,7 @@ def build_results(assessment: Assessment, level_counts: LevelCounts) -> SessionR
         views.append(
             PracticeView(
                 practice=practice,
-                stage=assessment.framework.stage_of(practice.id),
+                stage=framework.stage_of(practice.id),
                 position=position,
                 status=assessment.practice_status(practice.id),
                 rounds=tuple(rounds),
@@ -324,20 +356,35 @@ def build_results(assessment: Assessment, level_counts: LevelCounts) -> SessionR
     queue = tuple(
         view.practice.id for view in sorted(revealed_views, key=lambda view: analysis.divided_rank(view.result))
     )
-    alpha = analysis.session_alpha(view.result.counts for view in revealed_views)
-    placement = place(assessment.framework, practice_levels(views), settings.placement_threshold)
+    alpha = analysis.session_alpha(view.result.counts for view in revealed_views if view.kind == PRACTICE)
+    placement = place(framework, practice_levels(views), settings.placement_threshold, stage_vote=stage_vote_of(views))
     planned = {item.practice_id for item in placement.action_plan}
     views = [replace(view, in_action_plan=True) if view.practice.id in planned else view for view in views]
     return SessionResults(assessment, tuple(views), queue, alpha, placement)
 
 
 def practice_levels(views: Sequence[PracticeView]) -> dict[str, PracticeLevel]:
-    """The level of every practice that has one, as the placement reads it."""
+    """The level of every rated practice that has one, as the placement reads it."""
     return {
         view.practice.id: PracticeLevel(view.practice.id, view.level, provisional=view.provisional)
         for view in views
-        if view.level is not None
+        if view.level is not None and view.kind == PRACTICE
     }
+
+
+def stage_vote_of(views: Sequence[PracticeView]) -> StageVote | None:
+    """The room's stage vote as the placement reads it, if the framework has one."""
+    for view in views:
+        if view.kind == STAGE_VOTE:
+            result = view.result
+            return StageVote(
+                stage_id=view.level,
+                provisional=view.provisional,
+                label=result.label if result else None,
+                voters=result.voters if result else 0,
+                voted_stage_id=view.computed_level if view.overridden else None,
+            )
+    return None
 
 
 __all__ = [

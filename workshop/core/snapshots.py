@@ -33,11 +33,15 @@ class Spotlight:
     show_reasons: bool = False
     round: int | None = None
     reasons: tuple[Reason, ...] = ()
+    show_segments: bool = False
+    reasons_total: int = 0  # reasons given on that round; ``reasons`` holds at most a few dozen
 
     def as_dict(self) -> dict:
         return {
             "practice": self.practice,
             "show_reasons": self.show_reasons,
+            "show_segments": self.show_segments,
+            "reasons_total": self.reasons_total,
             "round": self.round,
             "reasons": [reason.as_dict() for reason in self.reasons],
         }
@@ -64,8 +68,24 @@ def framework_view(framework: Framework) -> dict:
     view = framework_to_dict(framework)
     del view["format"]
     view["notes"] = framework.notes
+    view["cautions"] = [{"text": item.text, "source": item.source} for item in framework.cautions]
+    view["placement"].setdefault("source", None)
     for stage, data in zip(framework.stages, view["stages"], strict=True):
-        data["key_obstacle"] = stage.key_obstacle
+        del data["practices"]
+        data.update(
+            key_obstacle=stage.key_obstacle,
+            bar=stage.bar,
+            signs=list(stage.signs),
+            benefits=list(stage.benefits),
+            figures=[{"text": item.text, "source": item.source} for item in stage.figures],
+            inferred=stage.inferred,
+            practices=[
+                {"id": p.id, "text": p.text, "source": p.source, "hint": p.hint, "inferred": p.inferred}
+                for p in stage.practices
+            ],
+        )
+    vote = framework.stage_vote
+    view["stage_vote"] = {"id": vote.id, "text": vote.text, "source": vote.source} if vote else None
     view["scale"] = scale.scale_as_dict()
     return view
 
@@ -84,7 +104,8 @@ def _header(results: SessionResults, role: str, live: Live) -> dict:
         "current": assessment.current_practice,
         "segments": list(assessment.settings.segments),
         "timer": ({"ends_at": live.timer_ends_at, "remaining": live.timer_remaining} if live.timer_ends_at else None),
-        "total_practices": len(assessment.framework.practices),
+        "total_practices": len(assessment.framework.rated_practices),  # the stage vote is not numbered
+        "placement_mode": assessment.framework.placement.mode,
     }
 
 
@@ -92,6 +113,14 @@ def participant_state(results: SessionResults, live: Live = Live()) -> dict:
     """What every phone sees: the session's progress and, after a reveal, distribution and label."""
     state = _header(results, PARTICIPANT, live)
     state["practices"] = [view.public_dict() for view in results.practices]
+    placement = results.placement
+    # the outcome the room reached, once the session is closed (a running session's is provisional)
+    state["outcome"] = (
+        {"mode": placement.mode, "stage": placement.stage_id, "stage_name": placement.stage_name,
+         "headline": placement.headline}
+        if results.assessment.closed
+        else None
+    )  # fmt: skip
     return state
 
 
@@ -113,7 +142,8 @@ def facilitator_state(results: SessionResults, live: Live = Live(), *, with_text
 
 
 def presenter_state(results: SessionResults, live: Live = Live()) -> dict:
-    """The projector: the facilitator's view without settings, session notes or decision notes."""
+    """The projector: the facilitator's view without settings, session notes, decision notes, alpha or
+    the previous session's code."""
     return _room(results, PRESENTER, live, with_notes=False, with_text=False)
 
 

@@ -52,7 +52,7 @@ class Reports:
         results = self.room.results(code)
         assessment = results.assessment
         threshold = assessment.settings.placement_threshold
-        subject = benchmarking.benchmark_point(assessment.framework, results.levels(), threshold)
+        subject = benchmarking.benchmark_point(assessment.framework, results.levels(), threshold, results.stage_vote())
         peers = [
             self._peer_point(row["code"], threshold)
             for row in self.store.archive.list(status=rules.CLOSED, framework_id=assessment.framework.id)
@@ -68,11 +68,14 @@ class Reports:
         point = self._benchmark_points.get(key)
         if point is None:
             counts = self.store.sessions.level_counts(code)  # reads the store: on the event loop
-            point = self.offload(
-                lambda: benchmarking.benchmark_point(
-                    assessment.framework, build_results(assessment, counts).levels(), threshold
+
+            def compute() -> benchmarking.BenchmarkPoint:
+                results = build_results(assessment, counts)
+                return benchmarking.benchmark_point(
+                    assessment.framework, results.levels(), threshold, results.stage_vote()
                 )
-            )
+
+            point = self.offload(compute)
             self._benchmark_points[key] = point
         return point
 

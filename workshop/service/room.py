@@ -90,7 +90,14 @@ class Room:
         except (NotOpen, NotRevealed):
             return stored
         given = self._reasons(assessment.code, stored.practice, number)
-        return snapshots.Spotlight(stored.practice, True, number, reasons.selection(given, SPOTLIGHT_REASONS))
+        options = assessment.framework.options(stored.practice)
+        return snapshots.Spotlight(
+            stored.practice,
+            True,
+            number,
+            reasons.selection(given, SPOTLIGHT_REASONS, options),
+            reasons_total=len(given),
+        )
 
     def state(self, code: str, role: str) -> dict:
         results = self.results(code) if role == snapshots.PARTICIPANT else self.live_results(code)
@@ -126,7 +133,8 @@ class Room:
 
     def _reasons(self, code: str, practice_id: str, number: int) -> tuple[reasons.Reason, ...]:
         return reasons.ordered(
-            reasons.Reason(number, level, note) for level, note in self.sessions.reasons(code, practice_id, number)
+            (reasons.Reason(number, level, note) for level, note in self.sessions.reasons(code, practice_id, number)),
+            self.sessions.load(code).framework.options(practice_id),
         )
 
     def reasons(self, code: str, practice_id: str, round_number: int | None) -> dict:
@@ -228,15 +236,17 @@ class Room:
             return None
         return self.reveal(code, current)  # also ends the countdown
 
-    def set_spotlight(self, code: str, practice_id: str | None, show_reasons: bool) -> None:
+    def set_spotlight(
+        self, code: str, practice_id: str | None, show_reasons: bool, show_segments: bool = False
+    ) -> None:
         assessment = self.sessions.load(code)
         rules.ensure_running(assessment)
         stored = None
         if practice_id is not None:
             assessment.framework.practice(practice_id)  # raises NotFound
-            if show_reasons:
+            if show_reasons or show_segments:
                 reasons.readable_round(assessment, practice_id)  # refuses a round not yet revealed
-            stored = {"practice": practice_id, "show_reasons": show_reasons}
+            stored = {"practice": practice_id, "show_reasons": show_reasons, "show_segments": show_segments}
         self.sessions.update_fields(code, spotlight=stored)
 
     def set_notes(self, code: str, notes: str | None) -> Assessment:

@@ -8,6 +8,7 @@ from sqlite_utils import Database, Migrations
 
 from ..core import assessment as rules
 from ..core.organizations import DEFAULT_REVIEW_MONTHS
+from .tokens import new_token
 
 migrations = Migrations("workshop")
 
@@ -149,3 +150,12 @@ def m004_round_timer(db: Database) -> None:
     # deadline of m001 (timer_ends_at) could reveal whichever practice came next. That column
     # is no longer read or written; dropping it would rebuild the table.
     db["assessments"].add_column("timer", str)
+
+
+@migrations()
+def m005_presenter_token_for_older_sessions(db: Database) -> None:
+    # Sessions created before m002 have no retrievable presenter key: give each one, so their
+    # facilitator can open the projector (its link would otherwise end in "#key=None"). The key
+    # given at creation keeps working too: its hash stays (Sessions.check_token accepts either).
+    for (assessment_id,) in db.execute("SELECT id FROM assessments WHERE presenter_token IS NULL").fetchall():
+        db.execute("UPDATE assessments SET presenter_token = ? WHERE id = ?", [new_token(), assessment_id])

@@ -6,6 +6,7 @@ changes, so an action taken on another process is seen at the next read.
 """
 
 import json
+import secrets
 import sqlite3
 from dataclasses import dataclass
 
@@ -67,7 +68,11 @@ def _spotlight(raw: str | None) -> Spotlight | None:
     if not raw:
         return None
     data = json.loads(raw)
-    return Spotlight(practice=data["practice"], show_reasons=bool(data.get("show_reasons")))
+    return Spotlight(
+        practice=data["practice"],
+        show_reasons=bool(data.get("show_reasons")),
+        show_segments=bool(data.get("show_segments")),
+    )
 
 
 class Sessions:
@@ -206,10 +211,13 @@ class Sessions:
     def check_token(self, code: str, token: str, role: str) -> None:
         """Raise Forbidden unless ``token`` is the session's facilitator (or presenter) secret."""
         column = {"facilitator": "facilitator_token_hash", "presenter": "presenter_token_hash"}[role]
-        row = self.db.query(f"SELECT {column} FROM assessments WHERE code = ?", [code])
+        row = self.db.query(f"SELECT {column}, presenter_token FROM assessments WHERE code = ?", [code])
         if not row:
             raise NotFound(f"no session with code {code}")
-        if not same_hash(row[0][0], token):
+        expected_hash, presenter_token = row[0]
+        # the read-only presenter key is kept in clear as well (m002, m005): either form opens it
+        clear = role == "presenter" and presenter_token is not None and secrets.compare_digest(presenter_token, token)
+        if not (same_hash(expected_hash, token) or clear):
             raise Forbidden(f"this {role} token does not open session {code}")
 
     def apply(self, code: str, change: rules.Change) -> Assessment:
@@ -342,7 +350,7 @@ class Sessions:
         """Check the vote against the current state and store it, atomically; return its round."""
         with self.db.transaction() as conn:
             assessment = self.load(code)  # re-reads the version inside the write lock
-            target = rules.ensure_can_vote(assessment, practice_id, round_number)
+            target = rules.ensure_can_vote(assessment, practice_id, round_number, answer=level)
             conn.execute(
                 """INSERT INTO votes (assessment_id, practice_id, round, participant_id, level, note, cast_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?)
