@@ -163,3 +163,32 @@ def test_the_benchmark_needs_five_other_closed_sessions_and_names_none(
     # the benchmark is part of the exports too
     document = export(client, subject, "json").json
     assert document["benchmark"]["peers"] == 5 and "Peer Company" not in json.dumps(document)
+
+
+def test_a_stage_vote_downloads_as_an_item_of_its_own(client, new_session, facilitator, join_participant):
+    session = new_session(organization="Acme", framework="temkin-five-levels")
+    framework = client.get(f"/api/sessions/{session['code']}/framework").json
+    if framework["placement"]["mode"] != "stage_vote":  # pragma: no cover - the file chose another mode
+        pytest.skip("temkin-five-levels is no longer placed by a stage vote")
+    play(
+        session,
+        facilitator,
+        join_participant,
+        {
+            "interested-important": ["repeatable", "repeatable", "ad_hoc"],
+            "stage-vote": ["committed", "committed", "invested"],
+        },
+        notes={"stage-vote": [None, None, "We run programmes, nobody links them to profit"]},
+        consolidate=["stage-vote"],
+        close=True,
+    )
+    text = export(client, session, "md").data.decode()
+    assert "## Stage vote: which description fits best" in text and "- Recorded stage: **Committed" in text
+    assert "*Invested* (round 1): We run programmes" in text
+    rows = list(csv.DictReader(io.StringIO(export(client, session, "csv").data.decode("utf-8-sig"))))
+    vote = next(row for row in rows if row["kind"] == "stage_vote")
+    assert vote["stage"] == "Committed" and vote["stage_votes"].startswith("Interested 0 · Invested 1 · Committed 2")
+    assert vote["level"] == "" and vote["label_reason"]
+    page = export(client, session, "html").data.decode()
+    assert 'data-kind="stage_vote"' in page and "Stage vote: which description fits best" in page
+    assert export(client, session, "pdf").data.startswith(b"%PDF")

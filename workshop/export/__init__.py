@@ -1,9 +1,11 @@
 """Renderers of the session summary (``core.report.Report``), one module per format.
 
-Each module has ``render(report)``: ``markdown``, ``csv`` and ``json`` return text, ``html`` a
-self-contained page (inline CSS and SVG, no external request), ``pdf`` bytes (WeasyPrint, imported
-only when a PDF is asked for). ``export(report, format)`` returns the bytes, the media type and a
-file name for a download.
+Each module has ``render(report, framework=None)``: ``markdown``, ``csv`` and ``json`` return text,
+``html`` a self-contained page (inline CSS and SVG, no external request), ``pdf`` bytes (WeasyPrint,
+imported only when a PDF is asked for). ``framework`` is the session's copy of its framework: the
+Markdown, HTML and PDF summaries then explain it (its notes, cautions and figures), which the
+report alone does not hold; the CSV and JSON do not use it. ``export(report, format)`` returns the
+bytes, the media type and a file name for a download.
 """
 
 import re
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from ..core.errors import BadRequest
+from ..core.frameworks import Framework
 from ..core.report import Report
 
 
@@ -67,14 +70,14 @@ def prepare(name: str) -> None:
         module.prepare()
 
 
-def render(report: Report, name: str) -> bytes:
+def render(report: Report, name: str, framework: Framework | None = None) -> bytes:
     """The report in format ``name``, as bytes (text formats in UTF-8)."""
     fmt = export_format(name)
     module = import_module(f"{__name__}.{fmt.module}")
-    content = module.render(report)
+    content = module.render(report, framework or report.framework)
     return content if isinstance(content, bytes) else content.encode("utf-8")
 
 
-def export(report: Report, name: str) -> Export:
+def export(report: Report, name: str, framework: Framework | None = None) -> Export:
     fmt = export_format(name)
-    return Export(render(report, name), fmt.media_type, filename(report, fmt))
+    return Export(render(report, name, framework), fmt.media_type, filename(report, fmt))

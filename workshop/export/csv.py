@@ -1,5 +1,9 @@
 """The summary as CSV: one row per practice and round (docs/export.md lists the columns).
 
+The stage vote (stage-vote frameworks) has rows of its own, ``kind`` = ``stage_vote``: its answers
+are stages, so its counts are in ``stage_votes`` and the room's stage in ``stage``; the adoption
+level columns stay empty.
+
 UTF-8 with a byte-order mark (so spreadsheet programs detect the encoding), comma-separated, CRLF
 line ends, dots as decimal separators. Text that a spreadsheet would run as a formula (starting with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, or their full-width forms) is prefixed with an
@@ -10,6 +14,7 @@ an empty ``round``.
 import csv
 import io
 
+from ..core.frameworks import STAGE_VOTE, Framework
 from ..core.report import Report
 from ..core.results import PracticeView, RoundView
 from . import text
@@ -24,6 +29,7 @@ COLUMNS = (
     "session_status",
     "practice_position",
     "practice_id",
+    "kind",
     "stage",
     "practice",
     "round",
@@ -35,9 +41,11 @@ COLUMNS = (
     "repeatable",
     "systematic",
     "dont_know",
+    "stage_votes",
     "voters",
     "dont_know_share",
     "label",
+    "label_reason",
     "consensus",
     "agreement",
     "rwg",
@@ -79,7 +87,7 @@ def _level(value: str | None) -> str | None:
 def _practice_columns(report: Report, row: PracticeView) -> dict:
     session = report.session
     decision = row.decision
-    return {
+    columns = {
         "session_code": session.code,
         "session_title": session.title,
         "organization": session.organization,
@@ -89,15 +97,20 @@ def _practice_columns(report: Report, row: PracticeView) -> dict:
         "session_status": session.status,
         "practice_position": row.ref.position,
         "practice_id": row.ref.id,
+        "kind": row.kind,
         "stage": row.ref.stage_name,
         "practice": row.ref.text,
-        "consolidated_level": _level(row.consolidated_level),
         "overridden": row.overridden if decision else None,
         "decision_note": decision.note if decision else None,
-        "level": _level(row.level),
         "provisional": row.provisional if row.level else None,
         "in_action_plan": row.in_action_plan,
     }
+    if row.kind == STAGE_VOTE:
+        # the room's stage where a practice has its stage; no adoption level
+        columns["stage"] = text.stage_name(report, row.level) if row.level else None
+    else:
+        columns.update(consolidated_level=_level(row.consolidated_level), level=_level(row.level))
+    return columns
 
 
 def _round_columns(report: Report, row: PracticeView, round_row: RoundView) -> dict:
@@ -111,27 +124,33 @@ def _round_columns(report: Report, row: PracticeView, round_row: RoundView) -> d
     if result is not None:
         counts = result.counts_by_level()
         columns.update(
-            missing=counts["missing"],
-            ad_hoc=counts["ad_hoc"],
-            repeatable=counts["repeatable"],
-            systematic=counts["systematic"],
             dont_know=counts["unknown"],
             voters=result.voters,
             dont_know_share=round(result.abstaining_share, 4) if result.abstaining_share is not None else None,
             label=text.label_text(result.label),
+            label_reason=result.label_reason,
             consensus=_round(result.consensus),
             agreement=_round(result.agreement),
             rwg=_round(result.rwg),
-            median_low=_level(result.median_low),
-            median_high=_level(result.median_high),
-            mean=_round(result.mean),
-            computed_level=_level(result.computed_level),
         )
+        if row.kind == STAGE_VOTE:
+            columns["stage_votes"] = text.stage_votes_text(report, result)
+        else:
+            columns.update(
+                missing=counts["missing"],
+                ad_hoc=counts["ad_hoc"],
+                repeatable=counts["repeatable"],
+                systematic=counts["systematic"],
+                median_low=_level(result.median_low),
+                median_high=_level(result.median_high),
+                mean=_round(result.mean),
+                computed_level=_level(result.computed_level),
+            )
     if row.shift is not None and row.shift.to_round == round_row.number:
         columns["shift"] = row.shift.describe()
-    reasons = report.reasons_of(row, round_row.number)
+    reasons = text.reasons_of(report, row, round_row.number)
     if reasons:
-        columns["reasons"] = "\n".join(f"{text.level_label(r.level)}: {r.note}" for r in reasons)
+        columns["reasons"] = "\n".join(f"{text.answer_label(report, row.ref, r.level)}: {r.note}" for r in reasons)
     return columns
 
 
@@ -151,7 +170,8 @@ def rows(report: Report) -> list[dict]:
     return table
 
 
-def render(report: Report) -> str:
+def render(report: Report, framework: Framework | None = None) -> str:
+    """The table as CSV text; ``framework`` is not used (the CSV has no framework notes)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)

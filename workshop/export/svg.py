@@ -19,6 +19,8 @@ TRACK = "#eef1f5"
 BORDER = "#c9d0d9"
 ACCENT = "#0b5cad"
 OK = "#146c43"
+STAGE_CHOSEN = "#39424e"  # the stage vote's bars: slate, so they never read as adoption levels
+STAGE_OTHER = "#a7b0bc"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif"
 ORDER = (*scale.LEVEL_VALUES, scale.UNKNOWN)
 
@@ -135,18 +137,26 @@ def distribution_bar(counts: dict, ids: Ids, width: float = 260, height: float =
     return svg(width, height, title or f"Answers: {describe_counts(counts)}", "".join(parts), ids, "distribution")
 
 
-def profile_chart(profile, threshold_label: str, ids: Ids, width: float = 520) -> str:
-    """Per stage, the share of its practices at or above the threshold, with "n of m" and "met"."""
-    row_height, label_width, value_width = 30, 150, 150
+def profile_chart(
+    profile, threshold_label: str, ids: Ids, width: float = 520, *, own_bars: bool = False, met_word: str = "met"
+) -> str:
+    """Per stage, the share of its practices at or above the bar, with "n of m" and whether it is met.
+
+    ``own_bars``: each stage has a bar of its own (best fit), written under its name.
+    """
+    row_height = 36 if own_bars else 27
+    label_width, value_width = 150, 150
     bar_space = width - label_width - value_width
     height = len(profile) * row_height + 4
     parts = []
     for index, row in enumerate(profile):
         y = index * row_height + 2
         share = row.share if row.share is not None else 1.0
-        parts.append(text(0, y + 17, row.name, size=13, weight=600))
+        parts.append(text(0, y + (13 if own_bars else 17), row.name, size=13, weight=600))
+        if own_bars and row.practices:
+            parts.append(text(0, y + 28, f"bar: {level_label(row.bar)} or better", size=10, fill=MUTED))
         parts.append(element("rect", x=label_width, y=_n(y), width=_n(bar_space), height=22, rx=5, fill=TRACK))
-        if row.at_or_above or not row.practices:
+        if row.at_or_above or (row.met and not row.practices):  # an empty stage is drawn full only when met
             parts.append(
                 element(
                     "rect",
@@ -160,12 +170,64 @@ def profile_chart(profile, threshold_label: str, ids: Ids, width: float = 520) -
             )
         value = f"{row.at_or_above} of {row.practices}" if row.practices else "no practices"
         parts.append(
-            text(label_width + bar_space + 8, y + 17, f"{value}{' · met' if row.met else ''}", size=13, weight=700)
+            text(
+                label_width + bar_space + 8,
+                y + 17,
+                f"{value}{f' · {met_word}' if row.met else ''}",
+                size=13,
+                weight=700,
+            )
         )
-    title = f"Share of each stage's practices {threshold_label}: " + ", ".join(
-        f"{row.name} {row.at_or_above} of {row.practices}{' (met)' if row.met else ''}" for row in profile
+    bars = "" if own_bars else f" {threshold_label}"
+    title = f"Share of each stage's practices{bars or ' at or above their stage bar'}: " + ", ".join(
+        f"{row.name} {row.at_or_above} of {row.practices}"
+        + (f" at {level_label(row.bar)} or better" if own_bars and row.practices else "")
+        + (f" ({met_word})" if row.met else "")
+        for row in profile
     )
     return svg(width, height, title, "".join(parts), ids, "profile")
+
+
+def stage_vote_chart(
+    rows, unknown: int, ids: Ids, width: float = 520, label_width: float = 150, value_width: float = 170
+) -> str:
+    """The stage vote's answers: one bar per stage (the room's stage marked), "don't know" hatched.
+
+    ``rows`` are (stage name, votes, chosen). Slate greys, never the adoption levels' colours: the
+    answers are stages, not levels.
+    """
+    row_height = 21
+    bar_space = width - label_width - value_width
+    entries = [*rows, (None, unknown, False)] if unknown else list(rows)
+    largest = max([count for _, count, _ in entries] + [1])
+    height = len(entries) * row_height + 4
+    pattern = ids.next()
+    parts = [hatch(pattern)] if unknown else []
+    for index, (name, count, chosen) in enumerate(entries):
+        y = index * row_height + 2
+        label = name if name is not None else level_label(scale.UNKNOWN)
+        parts.append(text(0, y + 14, label, size=12, weight=800 if chosen else 500, fill=TEXT if name else MUTED))
+        parts.append(element("rect", x=label_width, y=_n(y), width=_n(bar_space), height=18, rx=4, fill=TRACK))
+        if count:
+            fill = f"url(#{pattern})" if name is None else (STAGE_CHOSEN if chosen else STAGE_OTHER)
+            parts.append(
+                element(
+                    "rect",
+                    x=label_width,
+                    y=_n(y),
+                    width=_n(max(4, bar_space * count / largest)),
+                    height=18,
+                    rx=4,
+                    fill=fill,
+                    data_stage="unknown" if name is None else None,
+                )
+            )
+        value = f"{count} vote{'s' if count != 1 else ''}" + (" · room's stage" if chosen else "")
+        parts.append(text(label_width + bar_space + 8, y + 14, value, size=12, weight=700 if chosen else 400))
+    title = "Stage vote: " + ", ".join(
+        f"{name if name is not None else level_label(scale.UNKNOWN)} {count}" for name, count, _ in entries
+    )
+    return svg(width, height, title, "".join(parts), ids, "stage-vote")
 
 
 def staircase(stages, stage_index: int, ids: Ids, width: float = 520) -> str:
