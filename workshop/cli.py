@@ -152,6 +152,7 @@ def serve(host, port, database, framework_dirs, async_mode, public_url, message_
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("engineio.server", "socketio.server"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    server.configure_access_log(access_log)
     config = {
         "DATABASE": database,
         "FRAMEWORK_DIRS": list(framework_dirs),

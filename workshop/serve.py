@@ -9,8 +9,8 @@ so that the store's locks and sockets cooperate with the event loop.
 """
 
 import logging
+import re
 import socket
-import sys
 
 ASYNC_MODES = ("gevent", "eventlet", "threading")
 LISTEN_BACKLOG = 4096
@@ -33,6 +33,32 @@ def patch(mode: str) -> None:
             import eventlet
 
         eventlet.monkey_patch()
+
+
+class RedactTransportIds(logging.Filter):
+    """Long-polling requests carry ``sid=`` (the Engine.IO session id): whoever has it can read and
+    write that connection, so the access log never records it."""
+
+    PATTERN = re.compile(r"(\bsid=)[^&\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.PATTERN.sub(r"\1…", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+ACCESS_LOGGERS = ("geventwebsocket.handler", "werkzeug", "workshop.access")
+
+
+def configure_access_log(enabled: bool) -> None:
+    """The access log is off unless asked for (``--access-log``); when on, it hides transport ids."""
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO if enabled else logging.WARNING)
+        if not any(isinstance(item, RedactTransportIds) for item in logger.filters):
+            logger.addFilter(RedactTransportIds())
 
 
 def raise_open_files_limit() -> tuple[int, int]:
@@ -151,7 +177,7 @@ def run(config: dict, host: str, port: int, mode: str, access_log: bool = False)
             app,
             handler_class=handler_class,
             backlog=LISTEN_BACKLOG,
-            log=sys.stderr if access_log else None,
+            log=logging.getLogger("workshop.access") if access_log else None,
             error_log=logging.getLogger("workshop.server"),
         )
         try:

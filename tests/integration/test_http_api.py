@@ -111,3 +111,19 @@ def test_pages_carry_a_content_security_policy_and_unknown_pages_a_friendly_404(
     missing = client.get("/no/such/page")
     assert missing.status_code == 404 and b"start page" in missing.data
     assert client.get("/api/no-such").json["error"] == "not_found"
+
+
+def test_the_landing_form_without_javascript_goes_to_the_session(client, new_session):
+    code = new_session()["code"]
+    spaced = f"{code[:3]} {code[3:]}".upper()
+    response = client.get("/join", query_string={"code": spaced})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/join/{code}")
+
+
+def test_the_landing_form_with_a_malformed_code_says_why_on_the_page(client):
+    response = client.get("/join", query_string={"code": "not a code!"})
+    assert response.status_code == 400
+    assert "text/html" in response.content_type
+    assert "code" in response.get_data(as_text=True).lower()
+    assert "Traceback" not in response.get_data(as_text=True)

@@ -3,7 +3,7 @@
 import io
 
 import segno
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from ..core import protocol, scale
 from ..core.errors import WorkshopError
@@ -52,6 +52,16 @@ def bootstrap(code: str) -> dict:
     except WorkshopError:
         framework = None
     return {"framework": framework, "websocket_only": current_app.config["WEBSOCKET_ONLY"]}
+
+
+@pages.get("/join")
+def join_by_query():
+    """The landing page's form without JavaScript: ``/join?code=k5j-na8`` goes to the session."""
+    try:
+        code = protocol.normalise_code(request.args.get("code", ""))
+    except WorkshopError as error:
+        return render_template("landing.html", error=error.message), 400
+    return redirect(url_for("pages.join", code=code), code=303)
 
 
 @pages.get("/join/<code>")
