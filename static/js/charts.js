@@ -1,83 +1,54 @@
-// Charts drawn as SVG by our own code. Every bar carries its level's name and count as text, so the
-// colours (Okabe-Ito, colour-blind safe) are never the only carrier of meaning.
-import { LEVELS, LEVEL_LABELS, UNKNOWN, LABEL_TEXT, LABEL_ICONS } from "./protocol.js";
-import { h } from "./dom.js";
+// Charts drawn as HTML by our own code, so their text keeps its CSS size on a phone and on a
+// projector. Every bar carries its answer's name, count and share as text, so the colours
+// (Okabe-Ito, colour-blind safe) are never the only carrier of meaning. Bars are drawn against
+// 100% of the rated votes: a bar half the track wide is half the room.
+import { LABEL_ICONS, LABEL_TEXT, LEVEL_LABELS, UNKNOWN } from "./protocol.js";
+import { h, percent } from "./dom.js";
 
-const SVG = "http://www.w3.org/2000/svg";
-let chartCount = 0;
-
-function s(tag, attributes = {}, ...children) {
-  const element = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined) continue;
-    // CSS variables only work in style, not in SVG presentation attributes (fill="var(...)").
-    if ((name === "fill" || name === "stroke") && String(value).includes("var(")) element.style.setProperty(name, value);
-    else element.setAttribute(name, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined) continue;
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return element;
+/** A sentence describing a distribution, for screen readers. */
+export function describeCounts(counts, options) {
+  return [...options.map((option) => option.value), UNKNOWN]
+    .map((value) => `${nameOf(options, value)} ${counts[value] || 0}`).join(", ");
 }
 
-function hatch(id) {
-  return s("defs", {},
-    s("pattern", { id, width: 8, height: 8, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
-      s("rect", { width: 8, height: 8, fill: "var(--surface-2)" }),
-      s("line", { x1: 0, y1: 0, x2: 0, y2: 8, stroke: "var(--level-unknown)", "stroke-width": 4 })));
-}
-
-/** A sentence describing a distribution, for screen readers and the chart's <title>. */
-export function describeCounts(counts) {
-  const parts = [...LEVELS, UNKNOWN].map((level) => `${LEVEL_LABELS[level]} ${counts[level] || 0}`);
-  return parts.join(", ");
+function nameOf(options, value) {
+  if (value === UNKNOWN) return LEVEL_LABELS[UNKNOWN];
+  const option = options.find((item) => item.value === value);
+  return option ? option.label : value;
 }
 
 /**
- * Horizontal bars: one row per level plus "don't know". Percentages are of the rated votes;
- * "don't know" shows its count only (it is not part of the distribution).
- * @param {object} counts {missing, ad_hoc, repeatable, systematic, unknown}
- * @param {{mine?: string, large?: boolean, title?: string}} options
+ * One row per answer plus "don't know". ``result`` has counts, shares and voters (a round's
+ * result); ``options`` the practice's answers in order; ``previous`` an earlier round's result to
+ * draw as a thin bar under each row (before and after a re-vote); ``mine`` the viewer's answer.
  */
-export function distributionChart(counts, options = {}) {
-  const id = `chart-${++chartCount}`;
-  const rows = [...LEVELS, UNKNOWN];
-  const rated = LEVELS.reduce((sum, level) => sum + (counts[level] || 0), 0);
-  const largest = Math.max(1, ...rows.map((level) => counts[level] || 0));
-  const rowHeight = options.large ? 56 : 38;
-  const labelWidth = options.large ? 230 : 120;
-  const width = options.large ? 1000 : 520;
-  const valueWidth = options.large ? 240 : 150;
-  const barSpace = width - labelWidth - valueWidth;
-  const height = rows.length * rowHeight + 8;
-  const fontSize = options.large ? 26 : 15;
-  const title = options.title || `Votes: ${describeCounts(counts)}`;
-  const svg = s("svg", {
-    class: `chart distribution${options.large ? " large" : ""}`, viewBox: `0 0 ${width} ${height}`, role: "img",
-    "aria-labelledby": `${id}-title`, width: "100%", preserveAspectRatio: "xMinYMin meet",
-  }, s("title", { id: `${id}-title` }, title), hatch(`hatch-unknown-${id}`));
-  rows.forEach((level, index) => {
-    const count = counts[level] || 0;
-    const y = index * rowHeight + 4;
-    const barHeight = rowHeight - (options.large ? 16 : 12);
-    const barWidth = count ? Math.max(4, (count / largest) * barSpace) : 0;
-    const mine = options.mine === level;
-    const fill = level === UNKNOWN ? `url(#hatch-unknown-${id})` : `var(--level-${level})`;
-    const share = level === UNKNOWN ? "not counted" : rated ? `${Math.round((count / rated) * 100)}%` : "–";
-    svg.append(
-      s("text", { x: 0, y: y + barHeight / 2 + fontSize / 3, "font-size": fontSize, "font-weight": mine ? 800 : 600 },
-        `${LEVEL_LABELS[level]}${mine ? " ✓" : ""}`),
-      s("rect", { class: "track", x: labelWidth, y, width: barSpace, height: barHeight, rx: 6 }),
-      s("rect", {
-        x: labelWidth, y, width: barWidth, height: barHeight, rx: 6, fill,
-        class: mine ? "mine" : null, "data-level": level, "data-count": count,
-      }),
-      s("text", { x: labelWidth + barSpace + 10, y: y + barHeight / 2 + fontSize / 3, "font-size": fontSize, "font-weight": 700 },
-        `${count}`, s("tspan", { "font-weight": 400, dx: 6 }, `${share}`)),
-    );
+export function distributionChart(result, { options, mine = null, previous = null, size = "normal" } = {}) {
+  const rows = [...options, { value: UNKNOWN, label: LEVEL_LABELS[UNKNOWN], kind: "unknown" }];
+  const chart = h("div", {
+    class: `bars ${size}`, role: "img", "data-chart": "distribution",
+    "aria-label": `Votes: ${describeCounts(result.counts, options)}`,
   });
-  return svg;
+  for (const option of rows) {
+    const count = result.counts[option.value] || 0;
+    const known = option.value !== UNKNOWN;
+    const share = known ? result.shares[option.value] : null;
+    const before = previous && known ? previous.shares[option.value] : null;
+    chart.append(h("div", { class: "bar-row", "data-answer": option.value, "data-count": String(count), "data-kind": option.kind || "level",
+      "data-mine": mine === option.value ? "true" : null },
+      h("span", { class: "bar-name" }, option.label, mine === option.value ? h("span", { class: "mine-mark" }, " ✓ you") : null),
+      h("span", { class: "bar-track" },
+        h("span", { class: "bar-fill", "data-level": option.value, "data-share": share === null ? null : String(share),
+          style: `width:${known ? Math.round((share || 0) * 1000) / 10 : count ? 100 : 0}%` }),
+        before !== null ? h("span", { class: "bar-before", title: `Round ${previous.round}: ${percent(before)}`,
+          style: `width:${Math.round(before * 1000) / 10}%` }) : null),
+      h("span", { class: "bar-value" }, h("strong", {}, String(count)), " ",
+        h("span", { class: known ? "muted" : "muted not-counted" }, known ? percent(share) : "not counted"))));
+  }
+  if (previous) {
+    chart.append(h("p", { class: "bar-legend small muted" },
+      h("span", { class: "legend-before", "aria-hidden": "true" }), ` thin line: round ${previous.round}`));
+  }
+  return chart;
 }
 
 /** The agreement label as a badge with an icon and text (never colour alone). */
@@ -87,83 +58,88 @@ export function labelBadge(label) {
     h("span", { "aria-hidden": "true" }, LABEL_ICONS[label] || ""), LABEL_TEXT[label] || label);
 }
 
-export function levelChip(level, text) {
+/** The verdict of a round, large and filled: the label and the sentence that says why. */
+export function verdict(result) {
+  return h("div", { class: "verdict", "data-verdict": result.label },
+    h("span", { class: "verdict-label" }, h("span", { "aria-hidden": "true" }, LABEL_ICONS[result.label] || ""), " ",
+      LABEL_TEXT[result.label] || result.label),
+    h("span", { class: "verdict-reason" }, result.label_reason || result.label_meaning || ""));
+}
+
+/** A level (or stage) chip; an override is marked, with the level the votes gave. */
+export function levelChip(level, text, { overridden = false, computed = null, provisional = false } = {}) {
   if (!level) return h("span", { class: "level-chip", "data-level": "none" }, text || "not rated");
-  return h("span", { class: "level-chip", "data-level": level }, text || LEVEL_LABELS[level]);
+  const chip = h("span", { class: "level-chip", "data-level": level, "data-overridden": overridden ? "true" : null },
+    text || LEVEL_LABELS[level] || level);
+  if (!overridden && !provisional) return chip;
+  return h("span", { class: "level-with-mark" }, chip,
+    overridden ? h("span", { class: "override-mark", "data-override": "", title: "Recorded by the facilitator with a note" },
+      computed ? ` ✎ overridden (votes: ${LEVEL_LABELS[computed] || computed})` : " ✎ overridden") : null,
+    provisional ? h("span", { class: "small muted" }, " provisional") : null);
 }
 
-/** Stage profile: share of each stage's practices at or above the threshold. */
-export function profileChart(profile, thresholdLabel) {
-  const id = `chart-${++chartCount}`;
-  const rowHeight = 36;
-  const width = 520;
-  const labelWidth = 150;
-  const valueWidth = 110;
-  const barSpace = width - labelWidth - valueWidth;
-  const height = profile.length * rowHeight + 6;
-  const svg = s("svg", {
-    class: "chart profile", viewBox: `0 0 ${width} ${height}`, role: "img", width: "100%",
-    "aria-labelledby": `${id}-title`,
-  }, s("title", { id: `${id}-title` },
-    `Share of practices ${thresholdLabel} or better, per stage: ` +
-    profile.map((stage) => `${stage.name} ${stage.at_or_above} of ${stage.practices}`).join(", ")));
-  profile.forEach((stage, index) => {
-    const y = index * rowHeight + 3;
-    const share = stage.share === null ? 1 : stage.share; // null: a stage with nothing to rate
-    svg.append(
-      s("text", { x: 0, y: y + 20, "font-size": 15, "font-weight": 600 }, stage.name),
-      s("rect", { class: "track", x: labelWidth, y, width: barSpace, height: 26, rx: 6 }),
-      s("rect", { x: labelWidth, y, width: Math.max(stage.at_or_above ? 4 : 0, share * barSpace), height: 26, rx: 6,
-        fill: stage.met ? "var(--ok)" : "var(--accent)" }),
-      s("text", { x: labelWidth + barSpace + 10, y: y + 20, "font-size": 15, "font-weight": 700 },
-        stage.practices ? `${stage.at_or_above} of ${stage.practices}` : "no practices"),
-    );
+/** A practice's group level, as every page shows it: consolidated (or override), else provisional. */
+export function practiceLevel(row, names = (value) => LEVEL_LABELS[value] || value) {
+  if (!row || !row.level) return levelChip(null, "not rated");
+  const computed = row.decision ? row.decision.computed_level : row.computed_level;
+  return levelChip(row.level, names(row.level), {
+    overridden: row.overridden, computed: computed ? names(computed) : null, provisional: row.provisional,
   });
-  return svg;
 }
 
-/** The placement ladder: stages bottom-up, the one reached, the next. */
+/** Stage profile: each stage's share of practices at its bar, drawn against 100%. */
+export function profileChart(profile) {
+  return h("div", { class: "bars profile", "data-chart": "profile", role: "img",
+    "aria-label": profile.map((row) => `${row.name} ${row.at_or_above} of ${row.practices}`).join(", ") },
+  profile.map((row) => h("div", { class: "bar-row", "data-stage": row.stage, "data-met": String(row.met) },
+    h("span", { class: "bar-name" }, row.name),
+    h("span", { class: "bar-track" }, h("span", { class: "bar-fill", "data-met": String(row.met),
+      style: `width:${row.share === null ? 100 : Math.round(row.share * 1000) / 10}%` })),
+    h("span", { class: "bar-value" }, row.practices ? `${row.at_or_above} of ${row.practices}` : "nothing to rate",
+      row.practices ? h("span", { class: "small muted" }, ` at ${LEVEL_LABELS[row.bar]}+`) : null))));
+}
+
+/** The placement ladder: stages bottom-up; the stage of the verdict, the next one. */
 export function ladder(framework, placement) {
-  const reachedIndex = placement.stage_index - 1; // -1 when not placed
+  const at = placement.stage_index - 1; // -1 without a verdict
+  const suggested = placement.suggested_stage;
   return h("ol", { class: "ladder", "aria-label": "Maturity stages, first at the bottom" },
     framework.stages.map((stage, index) => {
-      const state = stage.id === placement.stage ? "current"
-        : index < reachedIndex ? "reached"
-        : stage.id === placement.next_stage ? "next" : "later";
-      const note = { current: "reached: placed here", reached: "reached", next: "next stage", later: "" }[state];
-      return h("li", { "data-state": state, "data-stage": stage.id },
-        h("span", {}, stage.name), note ? h("span", { class: "small" }, note) : null);
+      const state = index === at ? "current" : index < at ? "reached" : stage.id === placement.next_stage ? "next" : "later";
+      const words = {
+        current: placement.mode === "phase" ? (placement.complete ? "completed" : "in this phase now") : placement.mode === "stage_vote" ? "the room's vote" : "best fit",
+        reached: placement.mode === "phase" ? "in place" : "", next: "next", later: "",
+      };
+      const note = [words[state], stage.id === suggested && state !== "current" ? "the ratings suggest" : ""].filter(Boolean).join(" · ");
+      return h("li", { "data-state": state, "data-stage": stage.id }, h("span", {}, stage.name),
+        note ? h("span", { class: "small" }, note) : null);
     }));
 }
 
-/** Practices by levels: the latest revealed distribution of every practice, as a table. */
-export function heatMap(framework, practices, positions) {
-  const byId = Object.fromEntries(practices.map((practice) => [practice.id, practice]));
+/** Practices by answers: the latest revealed distribution of every rated practice, as a table. */
+export function heatMap(index, practices) {
+  const byId = Object.fromEntries(practices.map((row) => [row.id, row]));
+  const columns = [...index.info[index.order[0]].options.map((option) => option.value), UNKNOWN];
   const header = h("tr", {}, h("th", { scope: "col" }, "Practice"),
-    [...LEVELS, UNKNOWN].map((level) => h("th", { scope: "col", class: "number" }, LEVEL_LABELS[level])),
+    columns.map((value) => h("th", { scope: "col", class: "number" }, LEVEL_LABELS[value])),
     h("th", { scope: "col" }, "Group's level"));
   const rows = [];
-  for (const stage of framework.stages) {
-    for (const practice of stage.practices) {
-      const detail = byId[practice.id];
-      const result = detail ? detail.result : null;
-      const counts = result ? result.counts : null;
-      const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : 0;
-      rows.push(h("tr", { "data-heat-row": practice.id },
-        h("th", { scope: "row" }, h("span", { class: "muted" }, `${positions[practice.id]}. `), practice.text),
-        [...LEVELS, UNKNOWN].map((level) => {
-          const count = counts ? counts[level] : null;
-          const share = total ? count / total : 0;
-          const style = counts && level !== UNKNOWN
-            ? `background: color-mix(in srgb, var(--level-${level}) ${Math.round(share * 85)}%, var(--surface))`
-            : "";
-          return h("td", { class: "number", style },
-            counts ? h("span", { class: "heat-value" }, String(count)) : "–");
-        }),
-        h("td", {}, detail && detail.level
-          ? levelChip(detail.level, `${LEVEL_LABELS[detail.level]}${detail.provisional ? " (provisional)" : ""}`)
-          : "–")));
-    }
+  for (const id of index.order) {
+    const { practice, position, kind } = index.info[id];
+    if (kind !== "practice") continue;
+    const row = byId[id];
+    const counts = row && row.result ? row.result.counts : null;
+    const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : 0;
+    rows.push(h("tr", { "data-heat-row": id },
+      h("th", { scope: "row" }, h("span", { class: "muted" }, `${position}. `), practice.text),
+      columns.map((value) => {
+        const count = counts ? counts[value] : null;
+        const share = total ? count / total : 0;
+        const style = counts && value !== UNKNOWN
+          ? `background: color-mix(in srgb, var(--level-${value}) ${Math.round(share * 85)}%, var(--surface))` : "";
+        return h("td", { class: "number", style }, counts ? h("span", { class: "heat-value" }, String(count)) : "–");
+      }),
+      h("td", {}, practiceLevel(row))));
   }
   return h("div", { class: "table-scroll" }, h("table", { class: "heat-map" }, h("thead", {}, header), h("tbody", {}, rows)));
 }

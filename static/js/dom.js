@@ -74,3 +74,15 @@ export function rememberSession(entry) {
   sessions.unshift({ ...entry, saved_at: new Date().toISOString() });
   writeStorage("workshop:sessions", sessions.slice(0, 20));
 }
+
+/** "1 answer", "2 answers": a count with its noun, for elements a live tally rewrites. */
+export function counted(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/** Write a live count into every [data-votes-for=id] element (with its noun when it has one). */
+export function paintCount(id, count) {
+  for (const element of document.querySelectorAll(`[data-votes-for="${CSS.escape(id)}"]`)) {
+    element.textContent = element.dataset.noun ? counted(count, element.dataset.noun) : String(count);
+  }
+}

@@ -1,11 +1,13 @@
-// The facilitator's laptop: run the room (open, reveal, re-vote, consolidate, close), follow the
-// votes live, see where the group agrees and disagrees, and the placement at the end.
+// The facilitator's laptop: run the room one step at a time (open, reveal, discuss, consolidate,
+// next practice, close), follow the votes live, see where the group agrees and disagrees, and the
+// verdict at the end. One primary action follows the run of show; everything else is secondary.
 import { Connection, showStatus } from "./connection.js";
-import { distributionChart, heatMap, ladder, labelBadge, levelChip, profileChart } from "./charts.js";
+import { distributionChart, heatMap, labelBadge, ladder, levelChip, practiceLevel, profileChart, verdict } from "./charts.js";
 import { Countdown } from "./countdown.js";
 import { FORMATS, downloadSummary } from "./downloads.js";
-import { ALL, EVENTS, LEVELS, LEVEL_LABELS, LIMITS, STORAGE } from "./protocol.js";
-import { $, announce, bootstrap, decimal, h, percent, readStorage, rememberSession, replace, writeStorage } from "./dom.js";
+import { indexFramework } from "./framework.js";
+import { ALL, EVENTS, LEVEL_LABELS, LIMITS, STORAGE } from "./protocol.js";
+import { $, announce, bootstrap, counted, decimal, h, paintCount, percent, readStorage, rememberSession, replace, writeStorage } from "./dom.js";
 
 const main = $("[data-page=facilitator]");
 const root = $("[data-root]");
@@ -15,20 +17,25 @@ const joinUrl = main.dataset.joinUrl;
 let token = null;
 let connection = null;
 const framework = bootstrap().framework;
+const index = indexFramework(framework);
+const { order, info } = index;
 let state = null;
 let tally = null;
 let selected = null;
 let tab = "queue";
 let links = {};
 const reasonsCache = {};
-const order = []; // practice ids in framework order
-const info = {}; // id -> {practice, stage, position}
-framework.stages.forEach((stage) => stage.practices.forEach((practice) => {
-  order.push(practice.id);
-  info[practice.id] = { practice, stage, position: order.length };
-}));
+const changing = new Set(); // practices whose recorded level the facilitator chose to change
 const countdown = new Countdown();
-let benchmark = null; // {status, data}: fetched when the placement tab is first shown, again at close
+let benchmark = null; // {status, data}: fetched when the placement is first shown, again at close
+const DIVIDED = new Set(["polarised", "split"]);
+const MODE_WORDS = {
+  phase: "Phases: the organisation is in the first phase whose requirements are not all in place.",
+  best_fit: "Best fit: each stage has its own bar; the highest stage most of whose practices meet it.",
+  stage_vote: "Stage vote: the room chooses the description that fits best; the practice ratings are shown beside it.",
+  profile: "Profile only: the source gives no rule for moving between stages, so there is no stage verdict.",
+  staged: "Staged: the highest stage whose practices, and every earlier stage's, meet the threshold.",
+};
 
 // --- credentials -------------------------------------------------------------------------------
 function takeToken() {
@@ -107,6 +114,7 @@ function receiveState(next) {
   if (state && next.version < state.version) return;
   state = next;
   tally = null;
+  for (const id of [...changing]) if (!detail(id).decision) changing.delete(id);
   if (!selected || !info[selected]) selected = state.current || firstUseful();
   render();
   countdown.sync(state.timer);
@@ -117,9 +125,7 @@ function receiveTally(next) {
   tally = next;
   renderPeople();
   for (const [id, votes] of Object.entries(next.votes)) {
-    for (const element of document.querySelectorAll(`[data-votes-for="${CSS.escape(id)}"]`)) {
-      element.textContent = String(votes);
-    }
+    paintCount(id, votes);
   }
 }
 
@@ -140,6 +146,80 @@ function votesIn(id) {
 
 function people() {
   return tally ? tally.participants : state.participants;
+}
+
+function names(id) {
+  return (value) => index.answerName(id, value);
+}
+
+// --- the run of show -------------------------------------------------------------------------------
+/** The practice after ``id`` that still needs the room: the next one not yet recorded, in order. */
+function nextInRunOfShow(id) {
+  const start = order.indexOf(id);
+  const later = [...order.slice(start + 1), ...order.slice(0, start)];
+  return later.find((other) => !detail(other).decision) || null;
+}
+
+function runOfShow(row) {
+  const id = row.id;
+  const result = row.result;
+  const proposed = result ? result.computed_level : null;
+  const decided = Boolean(row.decision) && !changing.has(id);
+  const spotlighted = state.spotlight && state.spotlight.practice === id;
+  if (row.status === "pending") {
+    return { primary: button("open", ["Open for votes ", h("kbd", {}, "o")], () => act(EVENTS.OPEN, { practice: id })), secondary: [] };
+  }
+  if (row.status === "open") {
+    return {
+      primary: button("reveal", ["Reveal the results ", h("kbd", {}, "r")], () => act(EVENTS.REVEAL, { practice: id })),
+      secondary: [
+        state.current !== id ? button("focus", "Show to the room", () => act(EVENTS.OPEN, { practice: id })) : null,
+        row.round > 1 ? h("span", { class: "small muted" }, `Re-vote: round ${row.round}`) : null,
+      ],
+    };
+  }
+  if (decided) {
+    const next = nextInRunOfShow(id);
+    if (next) {
+      const target = detail(next);
+      const label = target.status === "pending" ? "Open the next practice" : "Go to the next practice";
+      return {
+        primary: button("next", [`${label}: ${info[next].position}. `, h("span", { class: "truncate" }, info[next].practice.text), " ", h("kbd", {}, "n")],
+          () => goNext(next)),
+        secondary: [button("change", "Change the recorded level", () => { changing.add(id); render(); })],
+      };
+    }
+    return {
+      primary: state.status === "running" ? button("close", "Everything is recorded: close the session…", confirmClose, "primary") : null,
+      secondary: [button("change", "Change the recorded level", () => { changing.add(id); render(); })],
+    };
+  }
+  const acceptLabel = (suffix = "") => [`Accept ${names(id)(proposed)}${suffix}`, result.between_levels ? " (lower median)" : "", " ", h("kbd", {}, "c")];
+  const accept = proposed ? button("consolidate", acceptLabel(), () => act(EVENTS.CONSOLIDATE, { practice: id })) : null;
+  const revote = button("revote", ["Re-vote ", h("kbd", {}, "v")], () => act(EVENTS.REVOTE, { practice: id }));
+  const reasons = button("spotlight", spotlighted && state.spotlight.show_reasons ? "Hide the reasons from the projector" : "Show the reasons on the projector",
+    () => act(EVENTS.SPOTLIGHT, spotlighted && state.spotlight.show_reasons ? {} : { practice: id, show_reasons: true }));
+  if (result && DIVIDED.has(result.label)) {
+    // a divided room is discussed first: the safe actions lead, accepting the median waits
+    const primary = spotlighted && state.spotlight.show_reasons ? revote : reasons;
+    primary.classList.add("primary");
+    const anyway = proposed ? button("consolidate", acceptLabel(" anyway"), () => act(EVENTS.CONSOLIDATE, { practice: id })) : null;
+    return { primary, secondary: [primary === revote ? reasons : revote, anyway] };
+  }
+  if (accept) accept.classList.add("primary");
+  return { primary: accept || revote, secondary: accept ? [revote, reasons] : [reasons] };
+}
+
+function button(action, label, onclick, classes = "") {
+  return h("button", { type: "button", class: classes, "data-action": action, onclick }, label);
+}
+
+async function goNext(next) {
+  selected = next;
+  if (detail(next).status === "pending" && state.status === "running") await act(EVENTS.OPEN, { practice: next });
+  else if (state.status === "running" && detail(next).status === "open") await act(EVENTS.OPEN, { practice: next });
+  render();
+  document.querySelector(`[data-practice-item="${CSS.escape(next)}"]`)?.scrollIntoView({ block: "nearest" });
 }
 
 // --- rendering -------------------------------------------------------------------------------------
@@ -169,8 +249,10 @@ function render() {
   const focusedItem = active && active.dataset ? active.dataset.practiceItem : null;
   const focusedField = active && active.id && root.contains(active) && "value" in active
     ? { id: active.id, start: active.selectionStart, end: active.selectionEnd } : null;
+  const closed = state.status === "closed";
   replace(root,
     headerCard(),
+    closed ? verdictCard() : null,
     state.status === "running" && !state.practices.some((p) => p.status !== "pending") ? joinCard() : null,
     h("div", { class: "host-grid" },
       h("aside", { class: "card", "aria-label": "Practices" }, practiceList()),
@@ -193,11 +275,14 @@ function render() {
     }
   } else if (focusedItem) document.querySelector(`[data-practice-item="${CSS.escape(focusedItem)}"]`)?.focus();
   else if (focusedAction) document.querySelector(`[data-action="${CSS.escape(focusedAction)}"]`)?.focus();
+  countdown.paint();
 }
 
 function renderPeople() {
   const count = people();
   $("[data-people]").textContent = `${count.present} here · ${count.joined} joined`;
+  for (const element of document.querySelectorAll("[data-present]")) element.textContent = String(count.present);
+  for (const element of document.querySelectorAll("[data-joined]")) element.textContent = String(count.joined);
 }
 
 function headerCard() {
@@ -208,20 +293,32 @@ function headerCard() {
         h("h1", { style: "margin:0" }, state.title),
         h("p", { class: "muted", style: "margin:0" },
           [state.organization, state.team, framework.name, `code ${code}`].filter(Boolean).join(" · "))),
-      h("span", { class: "state-pill", "data-session-status": state.status }, closed ? "Closed" : "Running")),
+      h("span", { class: "row" },
+        h("span", { class: "state-pill", "data-session-status": state.status }, closed ? "Closed" : "Running"),
+        closed ? null : h("button", { type: "button", class: "danger no-print", "data-action": "close", onclick: confirmClose }, "Close session…"))),
+    aboutFramework(),
     closed ? h("p", { style: "margin:0.75rem 0 0" }, "This session is closed and read-only.") :
-      h("div", { class: "toolbar", style: "margin-top:0.75rem", role: "toolbar", "aria-label": "Session actions" },
+      h("div", { class: "toolbar session-toolbar", role: "toolbar", "aria-label": "Session actions" },
         h("button", { type: "button", "data-action": "open-all", onclick: () => act(EVENTS.OPEN, { practice: ALL }) },
           "Open all (self-paced)"),
         h("button", { type: "button", "data-action": "reveal-all", onclick: () => act(EVENTS.REVEAL, { practice: ALL }) },
           "Reveal all open"),
-        h("label", { class: "row", style: "margin:0;font-weight:500" },
+        h("label", { class: "row inline-check" },
           h("input", { type: "checkbox", "data-action": "auto-reveal", checked: state.settings.auto_reveal || null,
             onchange: (event) => act(EVENTS.SETTINGS, { auto_reveal: event.target.checked }) }),
-          "Reveal when everyone present has voted (paced)"),
-        timerControls(),
-        h("span", { style: "flex:1" }),
-        h("button", { type: "button", class: "danger", "data-action": "close", onclick: confirmClose }, "Close session…")));
+          "Reveal when everyone present has voted"),
+        timerControls()));
+}
+
+function aboutFramework() {
+  const rule = framework.placement;
+  return h("details", { class: "small about-framework", "data-keep-open": "about-framework", "data-about-framework": "" },
+    h("summary", {}, "About this framework: how it places the organisation, and the judgements made"),
+    h("p", {}, h("strong", {}, MODE_WORDS[rule.mode] || rule.mode),
+      rule.source ? [" The article: \u201c", rule.source, "\u201d"] : null),
+    framework.notes ? h("p", { "data-framework-notes": "" }, framework.notes) : null,
+    framework.cautions.map((caution) => h("p", { class: "caution" }, h("strong", {}, "Caution: "), caution.text)),
+    h("p", { class: "muted" }, `Source: ${framework.reference.author}, \u201c${framework.reference.title}\u201d (${framework.reference.published}).`));
 }
 
 function joinCard() {
@@ -234,7 +331,7 @@ function joinCard() {
         h("p", { style: "margin:0" }, h("strong", {}, joinUrl.replace(/\/join\/.*/, ""))),
         h("p", { style: "margin:0" }, "and type the code"),
         h("div", { class: "code", "data-code": "" }, code),
-        h("p", { class: "small muted" }, "Open a practice when people have joined. The join info stays one click away (Join info, or the q key)."))));
+        h("p", { class: "small muted" }, h("span", { "data-joined": "" }, String(people().joined)), " joined so far. Open a practice when people have joined; the join info stays one click away (Join info, or the q key)."))));
 }
 
 function roomIsVoting() {
@@ -242,40 +339,48 @@ function roomIsVoting() {
 }
 
 function timerControls() {
+  // the same elements in every state, so starting or stopping a countdown never moves the toolbar
   const voting = roomIsVoting();
-  return h("span", { class: "row", style: "gap:0.3rem" },
+  return h("span", { class: "row timer-controls", role: "group", "aria-label": "Countdown" },
     h("span", { class: "small muted" }, "Timer:"),
     [30, 60, 120].map((seconds) => h("button", {
       type: "button", "data-action": `timer-${seconds}`, disabled: !voting || null,
       title: voting ? "Reveals the practice the room is voting on when it ends" : "Open a practice for the room first",
       onclick: () => act(EVENTS.TIMER, { seconds }),
     }, seconds < 60 ? `${seconds}s` : `${seconds / 60} min`)),
-    state.timer ? h("button", { type: "button", "data-action": "timer-stop", onclick: () => act(EVENTS.TIMER, {}) }, "Stop") : null,
+    h("button", { type: "button", "data-action": "timer-stop", disabled: !state.timer || null, onclick: () => act(EVENTS.TIMER, {}) }, "Stop"),
     h("span", { class: "timer", "data-timer": "", "aria-live": "off" }));
 }
 
 function practiceList() {
+  const sections = framework.stages.map((stage) => [
+    h("h3", { class: "stage-name" }, stage.name),
+    stage.practices.length ? h("ul", { class: "practice-list" }, stage.practices.map((practice) => listItem(practice.id)))
+      : h("p", { class: "small muted" }, "No practices: every organisation starts here."),
+  ]);
+  if (framework.stage_vote) {
+    sections.push([h("h3", { class: "stage-name" }, "Stage vote"), h("ul", { class: "practice-list" }, listItem(framework.stage_vote.id))]);
+  }
   return h("nav", { "aria-label": "Practices" },
     h("h2", {}, "Practices"),
     h("p", { class: "small muted", style: "margin:0" },
-      `${state.progress.revealed} revealed · ${state.progress.consolidated} consolidated · ${state.progress.total} in all`),
-    framework.stages.map((stage) => [
-      h("h3", { class: "stage-name" }, stage.name),
-      stage.practices.length ? h("ul", { class: "practice-list" }, stage.practices.map((practice) => {
-        const row = detail(practice.id);
-        return h("li", {}, h("button", {
-          type: "button", class: "practice-item", "data-practice-item": practice.id,
-          "aria-current": String(practice.id === selected), onclick: () => select(practice.id),
-        },
-        h("span", { class: "num" }, `${info[practice.id].position}.`),
-        h("span", { class: "text" }, practice.text),
-        statusMarker(row)));
-      })) : h("p", { class: "small muted" }, "No practices: every organisation starts here."),
-    ]));
+      `${state.progress.revealed} revealed · ${state.progress.consolidated} recorded · ${state.progress.total} in all`),
+    sections);
+}
+
+function listItem(id) {
+  const row = detail(id);
+  return h("li", {}, h("button", {
+    type: "button", class: "practice-item", "data-practice-item": id, "data-status": row.status,
+    "aria-current": String(id === selected), onclick: () => select(id),
+  },
+  h("span", { class: "num" }, `${info[id].position}.`),
+  h("span", { class: "text" }, info[id].practice.text),
+  h("span", { class: "marker" }, statusMarker(row))));
 }
 
 function statusMarker(row) {
-  if (row.consolidated_level) return levelChip(row.consolidated_level);
+  if (row.decision) return [h("span", { class: "tick", "aria-label": "recorded" }, "✓ "), practiceLevel(row, names(row.id))];
   if (row.status === "revealed" && row.result) return labelBadge(row.result.label);
   if (row.status === "open") {
     return h("span", { class: "state-pill", "data-status": "open" },
@@ -286,157 +391,160 @@ function statusMarker(row) {
 
 function practiceDetail(id) {
   const row = detail(id);
-  const { practice, stage, position } = info[id];
+  const { practice, stage, position, kind } = info[id];
   const closed = state.status === "closed";
   const parts = [
     h("p", { class: "practice-meta" },
-      [`Practice ${position} of ${state.total_practices}`, stage.name, row.round ? `round ${row.round}` : null,
-        state.current === id ? "the room is on this practice" : null].filter(Boolean).join(" · ")),
+      [kind === "stage_vote" ? "Stage vote" : `Practice ${position} of ${state.total_practices}`, stage ? stage.name : null,
+        row.round ? `round ${row.round}` : null, state.current === id ? "the room is on this practice" : null].filter(Boolean).join(" · ")),
     h("h2", { id: "detail-heading", tabindex: "-1" }, practice.text),
-    h("p", { class: "small muted" }, "Source: “", practice.source, "”"),
+    practice.hint ? h("p", { class: "small hint-box", "data-hint": "" }, h("strong", {}, "For you: "), practice.hint) : null,
+    practice.inferred ? h("p", { class: "small inferred", "data-inferred": "" }, h("strong", {}, "Inferred: "), practice.inferred) : null,
+    h("p", { class: "small muted" }, "Source: \u201c", practice.source, "\u201d"),
   ];
-  if (row.status === "pending") {
-    parts.push(closed ? h("p", {}, "This practice was not rated.") : h("div", { class: "toolbar" },
-      h("button", { type: "button", class: "primary", "data-action": "open", onclick: () => act(EVENTS.OPEN, { practice: id }) },
-        "Open for votes ", h("kbd", {}, "o"))));
-  } else if (row.status === "open") {
-    parts.push(h("div", { class: "row", style: "align-items:baseline" },
-      h("span", { class: "votes-in", "data-votes-for": id }, String(votesIn(id))),
-      h("span", {}, " answers in, ", h("span", { "data-present": "" }, String(people().present)), " people present"),
-      row.rounds.length > 1 ? h("span", { class: "muted" }, `(re-vote: round ${row.round})`) : null));
-    parts.push(h("p", { class: "muted small" }, "Results stay hidden from everyone, you included, until you reveal them."));
-    parts.push(h("div", { class: "toolbar" },
-      state.current !== id ? h("button", { type: "button", "data-action": "focus", onclick: () => act(EVENTS.OPEN, { practice: id }) }, "Show to the room") : null,
-      h("button", { type: "button", class: "primary", "data-action": "reveal", onclick: () => act(EVENTS.REVEAL, { practice: id }) },
-        "Reveal ", h("kbd", {}, "r"))));
+  if (!closed) {
+    const step = runOfShow(row);
+    parts.push(h("div", { class: "next-step", "data-next-step": "" },
+      step.primary ? (step.primary.classList.add("primary"), step.primary) : null,
+      step.secondary.filter(Boolean)));
   }
-  const revealedRound = [...row.rounds].reverse().find((round) => round.result);
-  if (revealedRound) parts.push(resultSection(row, revealedRound, closed));
+  if (row.status === "pending" && closed) parts.push(h("p", {}, "This practice was not rated."));
+  if (row.status === "open") {
+    parts.push(h("p", { class: "row", style: "align-items:baseline" },
+      h("span", { class: "votes-in", "data-votes-for": id, "data-noun": "answer" }, counted(votesIn(id), "answer")),
+      h("span", {}, " in · ", h("span", { "data-present": "" }, String(people().present)), " here now")),
+      h("p", { class: "muted small" }, "Results stay hidden from everyone, you included, until you reveal them."));
+  }
+  const rounds = row.rounds.filter((round) => round.result);
+  if (rounds.length) parts.push(resultSection(row, rounds, closed));
   return parts;
 }
 
-function resultSection(row, round, closed) {
+function resultSection(row, rounds, closed) {
+  const round = rounds[rounds.length - 1];
   const result = round.result;
+  const before = rounds.length > 1 ? { ...rounds[rounds.length - 2].result, round: rounds[rounds.length - 2].number } : null;
+  const name = names(row.id);
   const between = result.between_levels;
   const figures = [
-    ["Rated", String(result.voters), "People who chose a level"],
+    ["Rated", String(result.voters), "People who chose an answer"],
     ["Don't know", `${result.abstaining}${result.abstaining_share !== null ? ` (${percent(result.abstaining_share)})` : ""}`, "Abstentions: reported, never counted as Missing"],
-    ["Median", between ? `${LEVEL_LABELS[result.median_low]}–${LEVEL_LABELS[result.median_high]}` : (result.median_low ? LEVEL_LABELS[result.median_low] : "–"), "Lower and upper median of the rated votes"],
+    ["Median", between ? `${name(result.median_low)}–${name(result.median_high)}` : (result.median_low ? name(result.median_low) : "–"), "Lower and upper median of the rated votes"],
     ["Consensus (Cns)", decimal(result.consensus), "Tastle & Wierman: 1 = everyone on one level, 0 = split between the ends"],
     ["Agreement (rwg)", decimal(result.rwg), "James, Demaree & Wolf: 1 - variance / variance of random answers; 0.70+ is strong"],
     ["Polarisation", decimal(result.polarisation), "van der Eijk: 0 = unimodal, 0.5 = uniform, 1 = two opposite camps"],
-    ["On one level", percent(result.mode_share), "Share of votes at the most chosen level (Delphi percent agreement)"],
-    ["On two neighbours", result.adjacent_pair ? `${percent(result.adjacent_share)}` : "–", result.adjacent_pair ? `Share on ${LEVEL_LABELS[result.adjacent_pair[0]]} and ${LEVEL_LABELS[result.adjacent_pair[1]]}` : ""],
+    ["On one level", percent(result.mode_share), "Share of votes at the most chosen answer (Delphi percent agreement)"],
+    ["On two neighbours", result.adjacent_pair ? `${percent(result.adjacent_share)}` : "–", result.adjacent_pair ? `Share on ${name(result.adjacent_pair[0])} and ${name(result.adjacent_pair[1])}` : ""],
     ["IQR", decimal(result.iqr, 1), "Interquartile range of the ranks (type 7 quartiles)"],
   ];
-  const mine = null;
+  const earlierPolarised = rounds.slice(0, -1).find((item) => item.result.label === "polarised");
   return h("div", { class: "stack", "data-result": row.id },
-    h("div", { class: "row" }, h("h3", { style: "margin:0" }, `Round ${round.number} results`), labelBadge(result.label),
-      between ? h("span", { class: "state-pill", title: "The lower and upper medians differ" }, "between levels") : null),
-    distributionChart(result.counts, { mine }),
-    h("div", { class: "figures" }, figures.map(([name, value, title]) =>
-      h("div", { class: "figure", title }, h("div", { class: "value" }, value), h("div", { class: "name" }, name)))),
-    row.shift ? h("p", { "data-shift": row.shift.kind }, h("strong", {}, "Since round ", String(row.shift.from_round), ": "), row.shift.description) : null,
-    segmentsTable(round, row.gap),
+    h("h3", { style: "margin:0" }, `Round ${round.number} results`),
+    verdict(result),
+    earlierPolarised && result.label !== "polarised"
+      ? h("p", { class: "small", "data-was-polarised": "" }, `Round ${earlierPolarised.number} was polarised.`) : null,
+    distributionChart(result, { options: info[row.id].options, previous: before }),
+    row.shift ? h("p", { "data-shift": row.shift.kind }, h("strong", {}, `Since round ${row.shift.from_round}: `), row.shift.description) : null,
+    h("details", { class: "small", "data-keep-open": `figures-${row.id}`, "data-statistics": "" },
+      h("summary", {}, "Statistics (consensus, r_wg, polarisation, IQR…)"),
+      h("div", { class: "figures" }, figures.map(([label, value, title]) =>
+        h("div", { class: "figure", title }, h("div", { class: "value" }, value), h("div", { class: "name" }, label))))),
+    segmentsTable(row, round, row.gap),
     reasonsBlock(row.id, round.number),
     consolidation(row, result, closed));
 }
 
-function segmentsTable(round, gap) {
+function segmentsTable(row, round, gap) {
   const segments = round.segments || [];
   if (!segments.length && !(round.hidden_segments || []).length) return null;
+  const spotlighted = state.spotlight && state.spotlight.practice === row.id && state.spotlight.show_segments;
   return h("div", {},
     h("h4", {}, "By segment"),
     segments.length ? h("table", {},
       h("thead", {}, h("tr", {}, h("th", {}, "Segment"), h("th", { class: "number" }, "Rated"), h("th", {}, "Median"), h("th", { class: "number" }, "Mean"), h("th", {}, "Agreement"))),
-      h("tbody", {}, segments.map((result) => {
-        const name = result.segment;
-        return h("tr", {}, h("td", {}, name), h("td", { class: "number" }, String(result.voters)),
-          h("td", {}, result.median_low ? levelChip(result.median_low) : "–"), h("td", { class: "number" }, decimal(result.mean)),
-          h("td", {}, labelBadge(result.label)));
-      }))) : null,
+      h("tbody", {}, segments.map((result) => h("tr", {}, h("td", {}, result.segment), h("td", { class: "number" }, String(result.voters)),
+        h("td", {}, result.median_low ? levelChip(result.median_low, names(row.id)(result.median_low)) : "–"), h("td", { class: "number" }, decimal(result.mean)),
+        h("td", {}, labelBadge(result.label)))))) : null,
     gap ? h("p", { class: "small" }, `Largest perception gap: ${gap.highest} rates this ${decimal(gap.gap)} levels higher than ${gap.lowest} on average.`) : null,
     round.hidden_segments.length ? h("p", { class: "small muted" },
-      `Not shown, so nobody can be singled out: ${round.hidden_segments.join(", ")} (a segment's figures need ${state.settings.min_segment_size} or more people who rated, and must not reveal another group by subtraction).`) : null);
+      `Not shown, so nobody can be singled out: ${round.hidden_segments.join(", ")} (a segment is shown only with ${state.settings.min_segment_size} or more people who rated, not all with the same answer, and without giving away another group by subtraction).`) : null,
+    segments.length && state.status === "running" ? h("button", { type: "button", "data-action": "spotlight-segments",
+      onclick: () => act(EVENTS.SPOTLIGHT, spotlighted ? {} : { practice: row.id, show_segments: true }) },
+    spotlighted ? "Hide the segments from the projector" : "Show the segments on the projector") : null);
 }
 
 function reasonsBlock(id, roundNumber) {
   const key = `${id}:${roundNumber}`;
   const cached = reasonsCache[key];
   const container = h("div", { "data-reasons": id });
-  const spotlighted = state.spotlight && state.spotlight.practice === id && state.spotlight.show_reasons;
   if (!cached) {
     container.append(h("button", { type: "button", "data-action": "load-reasons", onclick: async () => {
       const ack = await connection.request(EVENTS.REASONS, { practice: id, round: roundNumber });
       if (!ack.ok) return alertUser(ack.message);
       reasonsCache[key] = ack.reasons;
       render();
-    } }, "Show the reasons given"));
+    } }, "Read the reasons given"));
     return container;
   }
   container.append(h("h4", {}, `Reasons given (${cached.length}), without names`),
-    cached.length ? h("ul", { class: "reasons" }, cached.map((reason) => h("li", {}, levelChip(reason.level), " ", reason.note)))
-      : h("p", { class: "muted" }, "Nobody gave a reason."),
-    state.status === "running" ? h("button", { type: "button", "data-action": "spotlight", "aria-pressed": String(!!spotlighted),
-      onclick: () => act(EVENTS.SPOTLIGHT, spotlighted ? {} : { practice: id, show_reasons: true }) },
-    spotlighted ? "Hide reasons from the projector" : "Show reasons on the projector") : null);
+    cached.length ? h("ul", { class: "reasons" }, cached.map((reason) => h("li", {}, levelChip(reason.level, names(id)(reason.level)), " ", reason.note)))
+      : h("p", { class: "muted" }, "Nobody gave a reason."));
   return container;
 }
 
 function consolidation(row, result, closed) {
   const decision = row.decision;
+  const name = names(row.id);
+  const options = info[row.id].options;
   const proposed = result.computed_level;
-  const current = decision ? h("p", { "data-decision": decision.level }, h("strong", {}, "Group's level: "), levelChip(decision.level),
-    decision.overridden ? [" (override of the computed ", levelChip(decision.computed_level), ")"] : " (the computed level)",
+  const current = decision ? h("p", { "data-decision": decision.level },
+    h("strong", {}, "Recorded: "), practiceLevel(row, name),
+    decision.overridden ? "" : " (the computed level)",
     decision.note ? h("span", { class: "small" }, ` Note: ${decision.note}`) : null) : null;
-  if (closed) return h("div", {}, current || h("p", { class: "muted" }, "Not consolidated."));
+  if (closed) return h("div", {}, current || h("p", { class: "muted" }, "Not recorded."));
+  const latestRound = row.rounds[row.rounds.length - 1];
+  if (!latestRound.revealed) return h("p", { class: "muted small" }, "A new round is open: reveal it to record the level.");
+  if (decision && !changing.has(row.id)) return h("div", { class: "consolidation" }, current);
   const select = h("select", { id: `override-${row.id}`, "data-override-level": "" },
-    LEVELS.map((level) => h("option", { value: level, selected: (decision ? decision.level : proposed) === level || null }, LEVEL_LABELS[level])));
+    options.map((option) => h("option", { value: option.value, selected: (decision ? decision.level : proposed) === option.value || null }, option.label)));
   const note = h("input", { type: "text", id: `override-note-${row.id}`, maxlength: LIMITS.note, "data-override-note": "",
     value: decision && decision.note ? decision.note : "" });
-  const latestRound = row.rounds[row.rounds.length - 1];
-  const canDecide = latestRound.revealed;
-  return h("div", { class: "stack", style: "border-top:1px solid var(--border);padding-top:0.75rem" },
-    h("h4", { style: "margin:0" }, "Consolidate"),
+  return h("div", { class: "stack consolidation" },
+    h("h4", { style: "margin:0" }, decision ? "Change the recorded level" : "Record the group's level"),
     current,
-    canDecide ? h("div", { class: "toolbar" },
-      proposed ? h("button", { type: "button", class: "primary", "data-action": "consolidate",
-        onclick: () => act(EVENTS.CONSOLIDATE, { practice: row.id }) },
-      "Accept ", LEVEL_LABELS[proposed], result.between_levels ? " (lower median)" : "", " ", h("kbd", {}, "c")) : h("span", { class: "muted" }, "No rated votes: choose a level."),
-      h("button", { type: "button", "data-action": "revote", onclick: () => act(EVENTS.REVOTE, { practice: row.id }) }, "Re-vote ", h("kbd", {}, "v"))) : null,
-    canDecide ? h("details", { "data-keep-open": `override-${row.id}` },
-      h("summary", {}, "Override with another level"),
-      h("div", { class: "row", style: "align-items:end;margin-top:0.5rem" },
-        h("div", {}, h("label", { for: select.id }, "Level"), select),
-        h("div", { style: "flex:1;min-width:12rem" }, h("label", { for: note.id }, "Why ", h("span", { class: "hint" }, "(recorded beside the computed level)")), note),
-        h("button", { type: "button", "data-action": "override", onclick: async () => {
-          const text = note.value.trim();
-          if (select.value !== proposed && !text) {
-            note.setAttribute("aria-invalid", "true");
-            note.focus();
-            return alertUser("Say why the group's level differs from the computed one: the note is recorded beside it.");
-          }
-          const ack = await act(EVENTS.CONSOLIDATE, { practice: row.id, level: select.value, ...(text ? { note: text } : {}) });
-          if (ack && ack.ok) {
-            sent(select.id, note.id);
-            openDetails.delete(`override-${row.id}`);
-            render();
-          }
-        } }, "Record"))) : h("p", { class: "muted small" }, "A new round is open: reveal it to consolidate."));
+    h("p", { class: "small muted" }, proposed ? `The votes propose ${name(proposed)}${result.between_levels ? " (the lower of the two middle answers)" : ""}.` : "No rated votes: choose a level."),
+    h("div", { class: "row", style: "align-items:end" },
+      h("div", {}, h("label", { for: select.id }, "Level"), select),
+      h("div", { style: "flex:1;min-width:12rem" }, h("label", { for: note.id }, "Why ", h("span", { class: "hint" }, "(needed when it differs from the votes; recorded beside them)")), note),
+      h("button", { type: "button", "data-action": "record", onclick: async () => {
+        const text = note.value.trim();
+        if (select.value !== proposed && !text) {
+          note.setAttribute("aria-invalid", "true");
+          note.focus();
+          return alertUser("Say why the group's level differs from the votes: the note is recorded beside it.");
+        }
+        const ack = await act(EVENTS.CONSOLIDATE, { practice: row.id, level: select.value, ...(text ? { note: text } : {}) });
+        if (ack && ack.ok) {
+          sent(select.id, note.id);
+          changing.delete(row.id);
+          render();
+        }
+      } }, "Record"),
+      decision ? h("button", { type: "button", "data-action": "cancel-change", onclick: () => { changing.delete(row.id); render(); } }, "Keep it") : null));
 }
 
 function tabs() {
-  const names = { queue: "Discussion queue", placement: "Placement", all: "All results" };
+  const labels = { queue: "Discussion queue", placement: "Placement", all: "All results" };
   const list = h("div", { class: "tabs", role: "tablist", "aria-label": "Session results" },
-    Object.entries(names).map(([key, label]) => h("button", {
+    Object.entries(labels).map(([key, label]) => h("button", {
       type: "button", role: "tab", id: `tab-${key}`, "aria-selected": String(tab === key), "aria-controls": "tab-panel",
       tabindex: tab === key ? "0" : "-1", "data-tab": key,
       onclick: () => { tab = key; render(); document.getElementById(`tab-${key}`).focus(); },
       onkeydown: (event) => {
-        const keys = Object.keys(names);
-        const index = keys.indexOf(key);
+        const keys = Object.keys(labels);
+        const position = keys.indexOf(key);
         if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-          tab = keys[(index + (event.key === "ArrowRight" ? 1 : keys.length - 1)) % keys.length];
+          tab = keys[(position + (event.key === "ArrowRight" ? 1 : keys.length - 1)) % keys.length];
           render();
           document.getElementById(`tab-${tab}`).focus();
         }
@@ -496,36 +604,65 @@ $("[data-delete-dialog]").addEventListener("close", async (event) => {
 
 function queuePanel() {
   if (!state.queue.length) return h("p", { class: "muted" }, "Practices appear here once revealed, the most divided first.");
-  return h("ol", { class: "reasons", "data-queue": "" }, state.queue.map((id) => {
-    const result = detail(id).result;
-    return h("li", { class: "queue-item", "data-queue-item": id },
-      h("button", { type: "button", class: "link", style: "text-align:left", onclick: () => select(id) },
-        `${info[id].position}. ${info[id].practice.text}`),
-      h("span", { class: "row" }, labelBadge(result.label), h("span", { class: "small muted nowrap" }, `Cns ${decimal(result.consensus)}`)));
-  }));
+  const todo = state.queue.filter((id) => !detail(id).decision);
+  const done = state.queue.filter((id) => detail(id).decision);
+  const item = (id) => {
+    const row = detail(id);
+    const result = row.result;
+    const polarisedBefore = row.rounds.slice(0, -1).find((round) => round.result && round.result.label === "polarised");
+    return h("li", { class: "queue-item", "data-queue-item": id, "data-done": String(Boolean(row.decision)) },
+      h("button", { type: "button", class: "link queue-text", onclick: () => select(id) },
+        row.decision ? h("span", { class: "tick", "aria-hidden": "true" }, "✓ ") : null, `${info[id].position}. ${info[id].practice.text}`),
+      h("span", { class: "row queue-facts" }, labelBadge(result.label),
+        polarisedBefore && result.label !== "polarised" ? h("span", { class: "small muted" }, `polarised in round ${polarisedBefore.number}`) : null,
+        row.decision ? practiceLevel(row, names(id)) : null));
+  };
+  return h("div", { class: "stack" },
+    todo.length ? h("ol", { class: "reasons", "data-queue": "" }, todo.map(item)) : h("p", { class: "muted" }, "Every revealed practice is recorded."),
+    done.length ? h("div", {}, h("h4", {}, `Recorded (${done.length})`), h("ul", { class: "reasons done-list", "data-queue-done": "" }, done.map(item))) : null);
 }
 
-function placementPanel() {
-  const placement = state.placement;
+function placementBody(placement) {
   const threshold = LEVEL_LABELS[placement.threshold];
-  return h("div", { class: "stack", "data-placement": placement.stage || "none" },
-    h("p", { class: "muted small" }, state.status === "closed" ? "Final placement." :
-      "Live placement from the levels so far; practices not yet consolidated use their computed level (provisional)."),
+  const vote = placement.vote;
+  const listItems = (items) => h("ol", {}, items.map((item) => h("li", {},
+    item.text, " ", levelChip(item.level, item.level ? `${LEVEL_LABELS[item.level]}${item.provisional ? " (provisional)" : ""}` : "not rated"),
+    h("span", { class: "small muted" }, ` ${item.gap} level${item.gap === 1 ? "" : "s"} to go`))));
+  return [
+    h("p", { class: "headline", "data-headline": "" }, placement.headline),
     h("div", { class: "row", style: "align-items:flex-start;gap:2rem" },
       h("div", { style: "min-width:14rem" }, ladder(framework, placement)),
       h("div", { class: "stack", style: "flex:1;min-width:18rem" },
-        h("p", { "data-explanation": "", style: "font-size:1.05rem" }, placement.explanation),
+        h("p", { "data-explanation": "" }, placement.explanation),
+        vote ? h("p", { class: "small", "data-stage-vote-summary": "" }, vote.stage
+          ? `The room's vote: ${index.stageName(vote.stage)}${vote.provisional ? " (not yet recorded)" : ""}; the practice ratings suggest ${placement.suggested_stage_name || "no stage yet"}.`
+          : "The room has not voted on its stage yet.") : null,
         placement.key_obstacle ? h("p", {}, h("strong", {}, "Key obstacle: "), placement.key_obstacle) : null,
-        state.alpha !== null ? h("p", { class: "small muted", title: "Krippendorff's ordinal alpha over participants and practices" },
+        state.alpha !== null && state.alpha !== undefined ? h("p", { class: "small muted", title: "Krippendorff's ordinal alpha over participants and practices" },
           `Reliability across practices (Krippendorff's α): ${decimal(state.alpha)}`) : null)),
-    h("h3", {}, `Stage profile: practices ${threshold} or better`),
-    profileChart(placement.profile, threshold),
-    benchmarkBlock(),
-    placement.next_stage ? h("div", {},
-      h("h3", {}, `Action plan for ${placement.next_stage_name}`),
-      h("ol", { "data-action-plan": "" }, placement.action_plan.map((item) => h("li", {},
-        item.text, " ", levelChip(item.level, item.level ? `${LEVEL_LABELS[item.level]}${item.provisional ? " (provisional)" : ""}` : "not rated"),
-        h("span", { class: "small muted" }, ` ${item.gap} level${item.gap === 1 ? "" : "s"} to go`))))) : null);
+    h("h3", {}, placement.mode === "best_fit" ? "Stage profile: practices at each stage's bar" : `Stage profile: practices ${threshold} or better`),
+    profileChart(placement.profile),
+    placement.foundations.length ? h("div", { "data-foundations": "" }, h("h3", {}, "Foundations to check in earlier stages"), listItems(placement.foundations)) : null,
+    placement.action_plan.length ? h("div", {},
+      h("h3", {}, placement.mode === "profile" ? "Practices to strengthen" : placement.mode === "phase" ? `The work of ${placement.stage_name}` : `Action plan toward ${placement.next_stage_name}`),
+      h("div", { "data-action-plan": "" }, listItems(placement.action_plan))) : null,
+  ];
+}
+
+function placementPanel() {
+  if (state.status === "closed") {
+    return h("p", {}, "The final verdict leads the page: ", h("a", { href: "#verdict" }, "see it at the top"), ".");
+  }
+  return h("div", { class: "stack", "data-placement": state.placement.stage || "none" },
+    h("p", { class: "muted small" }, state.status === "closed" ? "Final placement." :
+      "Live placement from the levels so far; practices not yet recorded use their computed level (provisional)."),
+    placementBody(state.placement),
+    benchmarkBlock());
+}
+
+function verdictCard() {
+  return h("section", { class: "card stack verdict-card", id: "verdict", tabindex: "-1", "data-verdict-card": "", "data-placement": state.placement.stage || "none" },
+    h("h2", {}, "The verdict"), placementBody(state.placement), benchmarkBlock());
 }
 
 function benchmarkBlock() {
@@ -537,7 +674,7 @@ function benchmarkBlock() {
       .then((data) => {
         if (!data || benchmark !== asked) return;
         benchmark.data = data;
-        if (tab === "placement") render();
+        if (tab === "placement" || state.status === "closed") render();
       })
       .catch(() => {});
     return null;
@@ -556,7 +693,7 @@ function benchmarkBlock() {
 }
 
 function allPanel() {
-  return heatMap(framework, state.practices, Object.fromEntries(order.map((id) => [id, info[id].position])));
+  return heatMap(index, state.practices);
 }
 
 // --- actions ---------------------------------------------------------------------------------------
@@ -564,7 +701,10 @@ async function act(event, payload) {
   if (!connection || !connection.online) return alertUser("Not connected: the action was not sent.");
   const ack = await connection.request(event, payload);
   if (!ack.ok) alertUser(ack.message || "The action failed.");
-  else if (event === EVENTS.REVEAL) announce("Results revealed.");
+  else {
+    clearAlert();
+    if (event === EVENTS.REVEAL) announce("Results revealed.");
+  }
   return ack;
 }
 
@@ -573,14 +713,18 @@ function alertUser(message) {
   region.textContent = message;
   let toast = $("[data-toast]");
   if (!toast) {
-    toast = h("div", { class: "card", "data-toast": "", role: "alert",
-      style: "position:fixed;bottom:1rem;right:1rem;max-width:28rem;z-index:50;border-color:var(--danger)" });
+    toast = h("div", { class: "card toast", "data-toast": "", role: "alert" });
     document.body.append(toast);
   }
   replace(toast, h("strong", {}, "Not done: "), message, " ",
     h("button", { type: "button", class: "link", onclick: () => toast.remove() }, "Dismiss"));
   window.clearTimeout(alertUser.timer);
   alertUser.timer = window.setTimeout(() => toast.remove(), 8000);
+}
+
+function clearAlert() {
+  $("[data-toast]")?.remove();
+  window.clearTimeout(alertUser.timer);
 }
 
 function select(id) {
@@ -631,8 +775,21 @@ document.addEventListener("keydown", (event) => {
   if (target.closest && target.closest("input, textarea, select, dialog[open]")) return;
   const running = state.status === "running";
   const move = (step) => {
-    const index = order.indexOf(selected);
-    select(order[Math.min(order.length - 1, Math.max(0, index + step))]);
+    const position = order.indexOf(selected);
+    select(order[Math.min(order.length - 1, Math.max(0, position + step))]);
+  };
+  const accept = () => {
+    const row = detail(selected);
+    if (row.decision) {
+      // never replace a recorded level (an override and its note) by a key press
+      return alertUser(`Already recorded as ${names(selected)(row.decision.level)}: use "Change the recorded level" to alter it.`);
+    }
+    return act(EVENTS.CONSOLIDATE, { practice: selected });
+  };
+  const next = () => {
+    const row = detail(selected);
+    const following = row.decision ? nextInRunOfShow(selected) : state.queue.find((id) => !detail(id).decision);
+    if (following) goNext(following);
   };
   const key = event.key;
   const actions = {
@@ -640,9 +797,9 @@ document.addEventListener("keydown", (event) => {
     o: () => running && act(EVENTS.OPEN, { practice: selected }),
     r: () => running && act(EVENTS.REVEAL, { practice: selected }),
     v: () => running && act(EVENTS.REVOTE, { practice: selected }),
-    c: () => running && act(EVENTS.CONSOLIDATE, { practice: selected }),
+    c: () => running && accept(),
     t: () => running && roomIsVoting() && act(EVENTS.TIMER, { seconds: 60 }),
-    n: () => state.queue.length && select(state.queue[0]),
+    n: () => running && next(),
     q: () => $("[data-join-dialog]").showModal(),
     "?": () => $("[data-shortcuts-dialog]").showModal(),
   };

@@ -1,10 +1,13 @@
-// The participant's phone: join with the code, vote one practice per screen, see results after a
-// reveal. Votes wait in localStorage until acknowledged, so a vote made offline (or before a reload)
-// is sent when the connection returns; the server keeps one vote per person and round, so a resend
-// never counts twice.
+// The participant's phone: join with the code, answer one practice per screen, see results after a
+// reveal. Answers wait in localStorage until acknowledged, so an answer made offline (or before a
+// reload) is sent when the connection returns; the server keeps one vote per person and round, so
+// a resend never counts twice. What happened to an answer (saving, saved, offline) is shown on the
+// option the thumb just tapped.
 import { Connection, showStatus } from "./connection.js";
-import { distributionChart, labelBadge, levelChip } from "./charts.js";
-import { EVENTS, LEVEL_LABELS, LIMITS, STORAGE } from "./protocol.js";
+import { distributionChart, practiceLevel, verdict } from "./charts.js";
+import { Countdown } from "./countdown.js";
+import { indexFramework } from "./framework.js";
+import { EVENTS, LIMITS, STORAGE } from "./protocol.js";
 import { $, announce, bootstrap, h, readStorage, replace, writeStorage } from "./dom.js";
 
 const main = $("[data-page=participant]");
@@ -17,27 +20,29 @@ let pending = readStorage(STORAGE.pending(code), {}); // practice -> {level, not
 let joinFields = {};
 let connection = null;
 const framework = bootstrap().framework;
+const index = framework ? indexFramework(framework) : null;
 let state = null;
 let myVotes = {}; // practice -> {round, level, note}
 let viewing = null; // the practice shown in self-paced mode
 let overview = false;
-const voteStatus = {}; // practice -> {kind, text}
+const voteStatus = {}; // practice -> {kind, text, round}
 const reasonDrafts = {}; // "practice:round" -> the "why?" text typed and not yet sent
 const sending = new Set();
 const retries = {}; // practice -> failed attempts in a row, for the back-off
-const practiceIndex = {};
 let lastRendered = null;
-if (framework) {
-  framework.stages.forEach((stage) => stage.practices.forEach((practice) => {
-    practiceIndex[practice.id] = { practice, stage, position: Object.keys(practiceIndex).length + 1 };
-  }));
-}
+const countdown = new Countdown(" left");
+
+const PRIVACY = [
+  "Your name, if you give one, appears only in the facilitator's list of who joined, never next to an answer.",
+  "Nobody sees any answer until the facilitator reveals the practice; then everyone sees how many chose each level.",
+  "Your reason is shown without your name, sorted with the others by level and text.",
+  "Results by group are shown only for groups of three or more that did not all answer the same, so no group's answer gives away a person's.",
+];
 
 // --- large text ------------------------------------------------------------------------------
 const largeText = $("[data-large-text]");
 function syncLargeText() {
-  const on = document.documentElement.classList.contains("large-text");
-  largeText.setAttribute("aria-pressed", String(on));
+  largeText.setAttribute("aria-pressed", String(document.documentElement.classList.contains("large-text")));
 }
 largeText.addEventListener("click", () => {
   const on = document.documentElement.classList.toggle("large-text");
@@ -57,6 +62,12 @@ async function sessionInfo() {
   } catch {
     return { unavailable: true };
   }
+}
+
+function privacyNote() {
+  return h("details", { class: "small privacy", "data-privacy": "" },
+    h("summary", {}, "What is shown to whom"),
+    h("ul", {}, PRIVACY.map((line) => h("li", {}, line))));
 }
 
 async function showJoinForm(message) {
@@ -93,7 +104,8 @@ async function showJoinForm(message) {
     segmentSelect ? h("div", { class: "field" },
       h("label", { for: "segment" }, "Your group ", h("span", { class: "hint" }, "(optional; results by group are shown only for groups of 3 or more)")),
       segmentSelect) : null,
-    h("button", { type: "submit", class: "primary", "data-action": "join" }, "Join the session"));
+    h("button", { type: "submit", class: "primary", "data-action": "join" }, "Join the session"),
+    privacyNote());
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     joinFields = {};
@@ -141,7 +153,7 @@ function joinFailed(ack) {
     writeStorage(STORAGE.participant(code), null);
     connection.socket.disconnect();
     showJoinForm("Your earlier place in this session was not found. Please join again.");
-  } else if (ack.error === "closed" || ack.error === "not_found" || ack.error === "bad_request") {
+  } else if (["closed", "not_found", "bad_request", "too_many_requests", "full"].includes(ack.error)) {
     connection.socket.disconnect();
     showJoinForm(ack.message);
   } else {
@@ -159,6 +171,7 @@ function receiveState(next) {
   $("[data-session-name]").textContent = state.title;
   announceChanges(before, state);
   render();
+  countdown.sync(state.timer);
 }
 
 function practiceState(id) {
@@ -166,14 +179,18 @@ function practiceState(id) {
 }
 
 function available() {
-  return state.practices.filter((practice) => practice.status !== "pending");
+  return state.practices.filter((practice) => practice.status !== "pending" && index.info[practice.id]);
 }
 
 function answeredInRound(id) {
   const current = practiceState(id);
-  const item = pending[id] && pending[id].round === current.round ? pending[id]
-    : myVotes[id] && myVotes[id].round === current.round ? myVotes[id] : null;
-  return item;
+  if (pending[id] && pending[id].round === current.round) return pending[id];
+  if (myVotes[id] && myVotes[id].round === current.round) return myVotes[id];
+  return null;
+}
+
+function openUnanswered() {
+  return available().filter((practice) => practice.status === "open" && !answeredInRound(practice.id));
 }
 
 function practiceToShow() {
@@ -181,7 +198,7 @@ function practiceToShow() {
   const list = available();
   if (!list.length) return null;
   if (viewing && list.some((practice) => practice.id === viewing)) return viewing;
-  const unanswered = list.find((practice) => practice.status === "open" && !answeredInRound(practice.id));
+  const unanswered = openUnanswered()[0];
   viewing = (unanswered || list.find((practice) => practice.status === "open") || list[0]).id;
   return viewing;
 }
@@ -210,14 +227,17 @@ function render() {
   renderPager(id);
   if (keepFocus) {
     const why = $("#why");
-    why.value = keepFocus.value;
-    why.focus();
-    why.setSelectionRange(keepFocus.start, keepFocus.start);
+    if (why) {
+      why.value = keepFocus.value;
+      why.focus();
+      why.setSelectionRange(keepFocus.start, keepFocus.start);
+    }
   } else if (moved && lastRendered !== null) {
     const heading = $("[data-practice-heading]");
     if (heading) heading.focus({ preventScroll: false });
   }
   lastRendered = `${id}:${practice.status}:${practice.round}`;
+  countdown.paint();
 }
 
 function waitingView(text) {
@@ -227,87 +247,110 @@ function waitingView(text) {
     h("p", { class: "muted" }, text));
 }
 
-function metaLine(id, practice) {
-  const { stage, position } = practiceIndex[id];
-  const parts = [`Practice ${position} of ${state.total_practices}`, stage.name];
-  if (practice.round > 1) parts.push(`re-vote, round ${practice.round}`);
-  return h("p", { class: "practice-meta", "data-progress": "" }, parts.join(" · "));
+function metaLine(id) {
+  // the stage's name is left out on purpose: it would anchor people's answers (issue: placement)
+  const { position, kind } = index.info[id];
+  const text = kind === "stage_vote" ? "Which stage are we in?" : `Practice ${position} of ${state.total_practices}`;
+  return h("p", { class: "practice-meta", "data-progress": "" }, text, " ",
+    h("span", { class: "timer", "data-timer": "", "aria-live": "off" }));
+}
+
+function statusFor(id) {
+  const round = practiceState(id).round;
+  const stored = voteStatus[id] && voteStatus[id].round === round ? voteStatus[id] : null;
+  if (stored) return stored;
+  if (pending[id] && pending[id].round === round) {
+    return connection && connection.online
+      ? { kind: "saving", text: "Saving…" }
+      : { kind: "offline", text: "Offline: kept on this phone, sent when the connection returns" };
+  }
+  if (myVotes[id] && myVotes[id].round === round) return { kind: "saved", text: "Saved ✓" };
+  return { kind: "", text: "" };
 }
 
 function voteView(id) {
   const practice = practiceState(id);
-  const { practice: info } = practiceIndex[id];
+  const { practice: item, options, kind } = index.info[id];
   const chosen = answeredInRound(id);
-  const levels = [...framework.scale.levels, { ...framework.scale.unknown, tagline: framework.scale.unknown.description }];
+  const answers = [...options, { ...index.unknown, tagline: index.unknown.description }];
   const draftKey = `${id}:${practice.round}`;
+  const status = statusFor(id);
+  const buttons = answers.map((answer) => {
+    const selected = Boolean(chosen) && chosen.level === answer.value;
+    const button = h("button", {
+      type: "button", class: "level-button", "data-level": answer.value, "data-kind": answer.kind, "data-vote": answer.value,
+      "aria-pressed": String(selected), onclick: () => castVote(id, answer.value),
+    },
+    h("span", { class: "swatch", "aria-hidden": "true" }),
+    h("span", {}, h("span", { class: "name" }, answer.label), h("span", { class: "tagline" }, answer.tagline)),
+    selected ? h("span", { class: "vote-status", "data-vote-status": status.kind, role: "status" }, status.text) : null);
+    const why = selected ? whyField(id, draftKey, chosen) : null;
+    return [button, why];
+  });
+  return h("section", { "data-view": "vote", "data-practice": id, "data-round": practice.round, "data-kind": kind },
+    practice.round > 1 ? h("p", { class: "revote-banner", "data-revote": String(practice.round), role: "status" },
+      h("strong", {}, `Re-vote, round ${practice.round}: `), "the group discussed this practice. Answer again; your earlier answer is kept for the record.") : null,
+    metaLine(id),
+    h("h1", { class: "practice-text", tabindex: "-1", id: "practice-heading", "data-practice-heading": "" }, item.text),
+    h("div", { class: "levels", role: "group", "aria-labelledby": "practice-heading" }, buttons),
+    chosen ? null : h("p", { class: "small muted" }, "Tap the answer that fits best. You can change it until the facilitator reveals the results."),
+    kind === "practice" ? h("details", { class: "small", style: "margin-top:0.75rem" },
+      h("summary", {}, "What the levels mean"),
+      h("dl", {}, options.map((level) => [h("dt", {}, h("strong", {}, level.label)), h("dd", {}, level.description)]))) : null,
+    privacyNote());
+}
+
+function whyField(id, draftKey, chosen) {
   const why = h("input", {
     type: "text", id: "why", maxlength: LIMITS.note, enterkeyhint: "send", autocomplete: "off", "data-why": "",
     value: draftKey in reasonDrafts ? reasonDrafts[draftKey] : chosen && chosen.note ? chosen.note : "",
     oninput: (event) => { reasonDrafts[draftKey] = event.target.value; },
+    onkeydown: (event) => { if (event.key === "Enter") { event.preventDefault(); saveReason(id, why.value.trim()); } },
   });
-  const status = voteStatus[id] && voteStatus[id].round === practice.round ? voteStatus[id] : null;
-  return h("section", { "data-view": "vote", "data-practice": id, "data-round": practice.round },
-    metaLine(id, practice),
-    h("h1", { class: "practice-text", tabindex: "-1", id: "practice-heading", "data-practice-heading": "" }, info.text),
-    h("div", { class: "levels", role: "group", "aria-labelledby": "practice-heading" },
-      levels.map((level) => h("button", {
-        type: "button", class: "level-button", "data-level": level.value, "data-vote": level.value,
-        "aria-pressed": String(!!chosen && chosen.level === level.value),
-        onclick: () => castVote(id, level.value, why.value.trim()),
-      },
-      h("span", { class: "swatch", "aria-hidden": "true" }),
-      h("span", {}, h("span", { class: "name" }, level.label), h("span", { class: "tagline" }, level.tagline))))),
-    h("details", { class: "small", style: "margin-top:0.75rem" },
-      h("summary", {}, "What the levels mean"),
-      h("dl", {}, framework.scale.levels.map((level) => [h("dt", {}, h("strong", {}, level.label)), h("dd", {}, level.description)]))),
-    h("div", { class: "field", style: "margin-top:1rem" },
-      h("label", { for: "why" }, "Why? ", h("span", { class: "hint" }, "optional, one line, shown without your name")),
-      h("div", { class: "row", style: "flex-wrap:nowrap" }, why,
-        h("button", { type: "button", "data-action": "save-reason", onclick: () => saveReason(id, why.value.trim()) }, "Save"))),
-    h("p", { class: "vote-status", role: "status", "aria-live": "polite", "data-vote-status": (status || defaultStatus(id)).kind },
-      (status || defaultStatus(id)).text));
-}
-
-function defaultStatus(id) {
-  const round = practiceState(id).round;
-  if (pending[id] && pending[id].round === round) {
-    return connection && connection.online
-      ? { kind: "saving", text: "Saving…" }
-      : { kind: "offline", text: "You're offline: your answer will be sent when the connection returns." };
-  }
-  if (myVotes[id] && myVotes[id].round === round) {
-    return { kind: "saved", text: `Saved ✓ ${LEVEL_LABELS[myVotes[id].level]}` };
-  }
-  return { kind: "", text: "" };
+  return h("div", { class: "why", "data-why-field": "" },
+    h("label", { for: "why" }, "Why? ", h("span", { class: "hint" }, "optional, one line, shown without your name")),
+    h("div", { class: "row", style: "flex-wrap:nowrap" }, why,
+      h("button", { type: "button", "data-action": "save-reason", onclick: () => saveReason(id, why.value.trim()) }, "Send")));
 }
 
 function resultView(id) {
   const practice = practiceState(id);
-  const { practice: info } = practiceIndex[id];
+  const { practice: item, options } = index.info[id];
   const result = practice.result;
   const mine = myVotes[id] && result && myVotes[id].round === result.round ? myVotes[id].level : null;
+  const names = (value) => index.answerName(id, value);
   return h("section", { "data-view": "result", "data-practice": id },
-    metaLine(id, practice),
-    h("h1", { class: "practice-text", tabindex: "-1", "data-practice-heading": "" }, info.text),
+    metaLine(id),
+    h("h1", { class: "practice-text", tabindex: "-1", "data-practice-heading": "" }, item.text),
     result ? h("div", { class: "card stack" },
-      h("div", { class: "row" }, h("h2", { style: "margin:0" }, "The group's answers"), labelBadge(result.label)),
-      result.label_meaning ? h("p", { class: "muted small" }, result.label_meaning) : null,
-      distributionChart(result.counts, { mine }),
+      verdict(result),
+      distributionChart(result, { options, mine }),
       h("p", { class: "small" }, `${result.voters} rated, ${result.abstaining} said don't know.`,
-        mine ? [" Your answer: ", levelChip(mine)] : null),
-      practice.consolidated_level ? h("p", {}, "The group's level: ", levelChip(practice.consolidated_level)) : null)
+        mine ? ` Your answer: ${names(mine)}.` : ""),
+      practice.consolidated_level ? h("p", {}, "The group's level: ", practiceLevel(practice, names)) : null)
       : h("p", {}, "Results are not available."));
 }
 
 function closedView() {
-  const revealed = state.practices.filter((practice) => practice.result);
+  const revealed = state.practices.filter((practice) => practice.result && index.info[practice.id]);
+  const outcome = state.outcome;
   return h("section", { class: "stack", "data-view": "closed" },
-    h("div", { class: "card" }, h("h1", {}, "Thank you!"), h("p", {}, "This session has ended. Your facilitator will share the summary.")),
+    h("div", { class: "card stack", "data-outcome": outcome && outcome.stage ? outcome.stage : "none" },
+      h("h1", {}, "Thank you!"),
+      outcome ? h("p", { class: "outcome" }, h("strong", {}, "What the group reached: "), outcome.headline) : null,
+      h("p", { class: "muted" }, "This session has ended. Your facilitator will share the summary.")),
     revealed.length ? h("div", { class: "card" }, h("h2", {}, "What the group said"),
       h("ul", { class: "reasons" }, revealed.map((practice) => h("li", {},
-        h("div", {}, practiceIndex[practice.id].practice.text),
-        h("div", { class: "row small" }, labelBadge(practice.result.label),
-          practice.consolidated_level ? levelChip(practice.consolidated_level) : null))))) : null);
+        h("div", {}, index.info[practice.id].practice.text),
+        h("div", { class: "row small" }, h("span", { class: "badge", "data-label": practice.result.label }, practice.result.label_text),
+          practice.level ? practiceLevel(practice, (value) => index.answerName(practice.id, value)) : null))))) : null);
+}
+
+function doneView(list) {
+  return h("section", { class: "card stack", "data-view": "done" },
+    h("h1", {}, "You're done"),
+    h("p", {}, `You answered all ${list.length} open practices. You can change an answer until the facilitator reveals it.`),
+    h("button", { type: "button", "data-action": "review", onclick: () => { overview = true; renderOverview(available()); } }, "Review my answers"));
 }
 
 function renderPager(id) {
@@ -316,22 +359,26 @@ function renderPager(id) {
     pager.hidden = true;
     return;
   }
-  const index = list.findIndex((practice) => practice.id === id);
-  const answered = list.filter((practice) => practice.status === "open" && answeredInRound(practice.id)).length;
+  const position = list.findIndex((practice) => practice.id === id);
   const open = list.filter((practice) => practice.status === "open").length;
+  const answered = list.filter((practice) => practice.status === "open" && answeredInRound(practice.id)).length;
   const go = (target) => {
     viewing = target;
     overview = false;
     render();
   };
+  const next = list[position + 1];
+  const finished = open > 0 && answered === open;
   replace(pager,
-    h("button", { type: "button", "data-action": "previous", disabled: index <= 0 || null,
-      onclick: () => go(list[index - 1].id) }, "‹ Previous"),
+    h("button", { type: "button", "data-action": "previous", disabled: position <= 0 || null,
+      onclick: () => go(list[position - 1].id) }, "‹ Back"),
     h("button", { type: "button", class: "link where", "data-action": "overview", "aria-expanded": String(overview),
       onclick: () => { overview = !overview; renderOverview(list); } },
-    `${practiceIndex[id].position} of ${state.total_practices}`, h("span", { class: "small muted", style: "display:block" }, `${answered} of ${open} answered`)),
-    h("button", { type: "button", class: "primary", "data-action": "next", disabled: index >= list.length - 1 || null,
-      onclick: () => go(list[index + 1].id) }, "Next ›"));
+    `${position + 1} of ${list.length}`,
+    open ? h("span", { class: "small muted", style: "display:block" }, `${answered} of ${open} answered`) : null),
+    next ? h("button", { type: "button", class: "primary", "data-action": "next", onclick: () => go(next.id) }, "Next ›")
+      : h("button", { type: "button", class: finished ? "primary" : "", "data-action": "finish", disabled: !finished || null,
+        onclick: () => replace(screen, doneView(list.filter((practice) => practice.status === "open"))) }, "Finish"));
   pager.hidden = false;
   if (overview) renderOverview(list);
 }
@@ -345,26 +392,25 @@ function renderOverview(list) {
     h("h1", {}, "All practices"),
     h("div", { class: "overview" }, list.map((practice) => h("button", {
       type: "button", "data-answered": String(!!answeredInRound(practice.id) || practice.status === "revealed"),
-      "aria-label": `Practice ${practiceIndex[practice.id].position}: ${practiceIndex[practice.id].practice.text}${answeredInRound(practice.id) ? ", answered" : ""}`,
+      "aria-label": `Practice ${index.info[practice.id].position}: ${index.info[practice.id].practice.text}${answeredInRound(practice.id) ? ", answered" : ""}`,
       onclick: () => { viewing = practice.id; overview = false; render(); },
-    }, String(practiceIndex[practice.id].position))))));
+    }, String(index.info[practice.id].position))))));
 }
 
 function announceChanges(before, after) {
   if (!before) return;
   if (after.status === "closed" && before.status !== "closed") {
-    announce("The session has ended.");
+    announce(after.outcome ? `The session has ended. ${after.outcome.headline}` : "The session has ended.");
     return;
   }
-  if (after.current && after.current !== before.current && practiceIndex[after.current]) {
-    announce(`New practice: ${practiceIndex[after.current].practice.text}`);
+  if (after.current && after.current !== before.current && index.info[after.current]) {
+    announce(`New practice: ${index.info[after.current].practice.text}`);
   }
   for (const practice of after.practices) {
     const old = before.practices.find((item) => item.id === practice.id);
+    if (old && practice.round > old.round && practice.round > 1) announce(`Re-vote on round ${practice.round}: answer again.`);
     if (practice.result && (!old || !old.result || old.result.round !== practice.result.round)) {
-      if (!after.current || after.current === practice.id) {
-        announce(`Results revealed: ${practice.result.label_text}.`);
-      }
+      if (!after.current || after.current === practice.id) announce(`Results revealed: ${practice.result.label_text}.`);
     }
   }
 }
@@ -378,26 +424,29 @@ function setVoteStatus(id, kind, text) {
   if (element) {
     element.dataset.voteStatus = kind;
     element.textContent = text;
+  } else if (practiceState(id) && (state.current === id || viewing === id)) {
+    render();
   }
 }
 
 function castVote(id, level, note) {
   const practice = practiceState(id);
   if (!practice || practice.status !== "open") return;
-  pending[id] = { level, note: note || null, round: practice.round };
+  const draftKey = `${id}:${practice.round}`;
+  const earlier = answeredInRound(id);
+  const reason = note !== undefined ? note : (reasonDrafts[draftKey] || (earlier && earlier.note) || "").trim();
+  pending[id] = { level, note: reason || null, round: practice.round };
   writeStorage(STORAGE.pending(code), pending);
-  for (const button of document.querySelectorAll(`[data-view=vote] [data-vote]`)) {
-    button.setAttribute("aria-pressed", String(button.dataset.vote === level));
-  }
+  delete voteStatus[id];
+  render(); // the tapped option is filled at once and its status appears on it
+  // keep that status in view: the option grew, and a phone screen is short
+  $(`[data-vote="${CSS.escape(level)}"] [data-vote-status]`)?.scrollIntoView({ block: "nearest" });
   send(id);
 }
 
 function saveReason(id, note) {
   const chosen = answeredInRound(id);
-  if (!chosen) {
-    setVoteStatus(id, "failed", "Choose a level first; your reason is sent with it.");
-    return;
-  }
+  if (!chosen) return;
   castVote(id, chosen.level, note);
 }
 
@@ -405,7 +454,7 @@ async function send(id) {
   const item = pending[id];
   if (!item) return;
   if (!connection || !connection.online) {
-    setVoteStatus(id, "offline", "You're offline: your answer will be sent when the connection returns.");
+    setVoteStatus(id, "offline", "Offline: kept on this phone, sent when the connection returns");
     return;
   }
   if (sending.has(id)) return; // the ack handler sends again if the answer changed meanwhile
@@ -425,14 +474,18 @@ async function send(id) {
     if (same) {
       delete pending[id];
       writeStorage(STORAGE.pending(code), pending);
-      setVoteStatus(id, "saved", `Saved ✓ ${LEVEL_LABELS[ack.level]}${ack.note ? ", with your reason" : ""}`);
+      setVoteStatus(id, "saved", ack.note ? "Saved ✓ with your reason" : "Saved ✓");
+      const next = !state.current && openUnanswered()[0];
+      if (!state.current && !next && available().filter((p) => p.status === "open").length > 1) {
+        announce("You have answered every open practice.");
+      }
     } else {
       send(id);
     }
-  } else if (ack.error === "timeout" || ack.error === "offline" || ack.error === "internal") {
+  } else if (ack.error === "timeout" || ack.error === "offline" || ack.error === "internal" || ack.error === "too_many_requests") {
     // the server may be restarting or briefly busy: the answer waits and goes again
     const attempt = (retries[id] = (retries[id] || 0) + 1);
-    setVoteStatus(id, "failed", "Not saved yet: retrying…");
+    setVoteStatus(id, "offline", "Not sent yet: kept on this phone, retrying…");
     window.setTimeout(() => send(id), Math.min(15000, 1500 * attempt));
   } else {
     delete pending[id];
@@ -458,7 +511,7 @@ function flushPending() {
 
 function markPendingOffline() {
   for (const id of Object.keys(pending)) {
-    setVoteStatus(id, "offline", "You're offline: your answer will be sent when the connection returns.");
+    setVoteStatus(id, "offline", "Offline: kept on this phone, sent when the connection returns");
   }
 }
 

@@ -32,11 +32,11 @@ def session_with_results(server):
         voter = Phone(server.url)
         voter.call("join", {"code": session["code"], "segment": ("Leadership", "Frontline")[index % 2]})
         voters.append((voter, level))
-    host.call("open", {"practice": "explore-executive-sponsor"})
-    for voter, level in voters:
-        voter.call("vote", {"practice": "explore-executive-sponsor", "level": level, "note": f"because {level}"})
-    host.call("reveal", {"practice": "explore-executive-sponsor"})
     host.call("open", {"practice": "explore-working-group"})
+    for voter, level in voters:
+        voter.call("vote", {"practice": "explore-working-group", "level": level, "note": f"because {level}"})
+    host.call("reveal", {"practice": "explore-working-group"})
+    host.call("open", {"practice": "mobilize-journey-maps"})
     yield session
     for client in [host, *(voter for voter, _ in voters)]:
         client.close()
@@ -57,7 +57,7 @@ def test_every_page_passes_axe(pages, server, session_with_results, scheme):
         page.wait_for_load_state("networkidle")
         if name == "host":
             expect(page.locator("[data-practice-item]").first).to_be_visible()
-            page.locator("[data-practice-item=explore-executive-sponsor]").click()
+            page.locator("[data-practice-item=explore-working-group]").click()
             expect(page.locator("[data-result]")).to_be_visible()
             page.locator("[data-action=load-reasons]").click()
             expect(page.locator("[data-reasons] li").first).to_be_visible()

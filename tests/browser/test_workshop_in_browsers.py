@@ -60,32 +60,41 @@ def test_a_whole_workshop_with_a_facilitator_three_phones_and_the_projector(page
         expect(phone.locator("[data-progress]")).to_contain_text("Practice 1 of 13")
     look(first, "phone-vote")
 
-    first.locator("#why").fill("Only the call centre does it")
     for phone, level in zip(phones, ("systematic", "ad_hoc", "repeatable")):
         phone.locator(f"[data-vote={level}]").click()
         expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
         expect(phone.locator(f"[data-vote={level}]")).to_have_attribute("aria-pressed", "true")
+    # "Why?" is offered right after the tap, under the chosen answer
+    first.locator("#why").fill("Only the call centre does it")
+    first.locator("[data-action=save-reason]").click()
+    expect(first.locator("[data-vote-status]")).to_have_text("Saved ✓ with your reason")
     look(first, "phone-vote-saved")
-    expect(host.locator("[data-detail] [data-votes-for=repair-identify]")).to_have_text("3")
+    expect(host.locator("[data-detail] [data-votes-for=repair-identify]")).to_have_text("3 answers")
     look(host, "laptop-host-voting")
 
     # hidden until the reveal, in the pages themselves
     for page in (host, *phones):
-        assert page.locator("svg.distribution").count() == 0
+        assert page.locator("[data-chart=distribution]").count() == 0
+    for page in (host, *phones[1:]):  # only its author's phone holds the reason before the reveal
         assert "call centre" not in page.content()
 
     host.locator("[data-action=reveal]").click()
     for phone in phones:
-        expect(phone.locator("[data-view=result] svg.distribution")).to_be_visible()
+        expect(phone.locator("[data-view=result] [data-chart=distribution]")).to_be_visible()
     counts = {
-        rect.get_attribute("data-level"): int(rect.get_attribute("data-count"))
-        for rect in phones[1].locator("svg.distribution rect[data-level]").all()
+        row.get_attribute("data-answer"): int(row.get_attribute("data-count"))
+        for row in phones[1].locator("[data-chart=distribution] [data-answer]").all()
     }
     assert counts == {"missing": 0, "ad_hoc": 1, "repeatable": 1, "systematic": 1, "unknown": 0}
     for phone in phones:
         for other in ("Alice", "Bob", "Carol", "call centre"):
             assert other not in phone.locator("main").inner_text()
-    expect(first.locator("svg.distribution rect.mine")).to_have_attribute("data-level", "systematic")
+    expect(first.locator("[data-chart=distribution] [data-mine=true]")).to_have_attribute("data-answer", "systematic")
+    # bars are drawn against 100% of the rated votes: a third of the room fills a third of the track
+    for row in phones[1].locator("[data-chart=distribution] [data-answer]:not([data-answer=unknown])").all():
+        track = row.locator(".bar-track").bounding_box()["width"]
+        fill = row.locator(".bar-fill").bounding_box()["width"]
+        assert abs(fill / track - int(row.get_attribute("data-count")) / 3) < 0.02, (fill, track)
     look(first, "phone-result")
     expect(host.locator("[data-result=repair-identify]")).to_be_visible()
     host.locator("[data-action=load-reasons]").click()
@@ -117,15 +126,23 @@ def test_a_whole_workshop_with_a_facilitator_three_phones_and_the_projector(page
     host.locator("[data-action=confirm-close]").click()
     expect(host.locator("[data-session-status]")).to_have_text("Closed")
     expect(projector.locator("[data-view=final]")).to_be_visible()
-    expect(projector.locator("[data-view=final] h1")).to_have_text("Not yet placed in Repair")
-    expect(projector.locator(".ladder li[data-state=next]")).to_have_text(re.compile("Repair"))
-    expect(projector.locator(".heat-map")).to_be_visible()
+    expect(projector.locator("[data-view=final] [data-headline]")).to_have_text(re.compile(r"^In Repair: "))
+    # Forrester's phases: the organisation is in Repair now, and Elevate is next
+    expect(projector.locator(".ladder li[data-state=current]")).to_have_text(re.compile("Repair"))
+    expect(projector.locator(".ladder li[data-state=next]")).to_have_text(re.compile("Elevate"))
     look(projector, "projector-final")
+    projector.keyboard.press("ArrowRight")  # the practices take turns with the verdict
+    expect(projector.locator(".heat-map")).to_be_visible()
+    look(projector, "projector-final-practices")
     for phone in phones:
         expect(phone.locator("[data-view=closed]")).to_be_visible()
+        expect(phone.locator("[data-view=closed] .outcome")).to_contain_text("In Repair")
     look(first, "phone-closed")
-    host.locator("[data-tab=placement]").click()
-    expect(host.locator("[data-explanation]")).to_contain_text("Not yet placed in Repair")
+    # after close the verdict leads the facilitator's page
+    verdict_card = host.locator("[data-verdict-card]")
+    expect(verdict_card).to_be_visible()
+    expect(verdict_card.locator("[data-headline]")).to_contain_text("In Repair:")
+    assert verdict_card.bounding_box()["y"] < host.locator("[data-detail]").bounding_box()["y"]
     look(host, "laptop-host-closed-placement")
 
 
@@ -139,19 +156,20 @@ def test_results_stay_hidden_in_every_page_until_the_reveal(pages, server):
     watcher.locator("[data-action=join]").click()
     expect(watcher.locator("[data-view=waiting]")).to_be_visible()
     host.locator("[data-action=open]").click()
-    voter.locator("#why").fill("secret-reason-42")
     voter.locator("[data-vote=systematic]").click()
-    expect(voter.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
-    expect(host.locator("[data-detail] [data-votes-for=operational-investment]")).to_have_text("1")
-    expect(projector.locator("[data-votes-for=operational-investment]")).to_have_text("1")
+    voter.locator("#why").fill("secret-reason-42")
+    voter.locator("[data-action=save-reason]").click()
+    expect(voter.locator("[data-vote-status]")).to_have_text("Saved ✓ with your reason")
+    expect(host.locator("[data-detail] [data-votes-for=operational-investment]")).to_have_text("1 answer")
+    expect(projector.locator("[data-votes-for=operational-investment]")).to_have_text("1 answer")
     for page in (host, projector, watcher):
-        assert page.locator("svg.distribution, [data-result]").count() == 0
+        assert page.locator("[data-chart=distribution], [data-result]").count() == 0
         assert "secret-reason-42" not in page.content()
     for page in (host, projector):  # the phone has a "Systematic" button; these have no level names yet
         assert "Systematic" not in page.locator("main").inner_text()
     host.locator("[data-action=reveal]").click()
     for page in (host, projector, watcher):
-        expect(page.locator("svg.distribution")).to_be_visible()
+        expect(page.locator("[data-chart=distribution]")).to_be_visible()
 
 
 def test_an_offline_vote_is_sent_once_when_the_phone_is_back_and_a_reload_resumes(pages, server):
@@ -196,7 +214,7 @@ def test_a_vote_made_before_a_reload_is_not_lost(pages, server):
     phone.reload()  # the unsent vote waits in localStorage and goes out after the rejoin
     expect(phone.locator("[data-vote=systematic]")).to_have_attribute("aria-pressed", "true")
     expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved", timeout=15000)
-    expect(host.locator("[data-detail] [data-votes-for=operational-investment]")).to_have_text("1")
+    expect(host.locator("[data-detail] [data-votes-for=operational-investment]")).to_have_text("1 answer")
 
 
 def test_keyboard_shortcuts_run_the_room(pages, server):
@@ -271,7 +289,8 @@ def test_self_paced_the_phone_moves_through_every_open_practice(pages, server, l
         phone.locator(f"[data-vote={level}]").click()
         expect(phone.locator("[data-vote-status]")).to_have_attribute("data-vote-status", "saved")
         phone.locator("[data-pager] [data-action=next]").click()
-    expect(phone.locator("[data-action=overview]")).to_contain_text("3 of 8 answered")
+    # eight practices and the room's stage vote are open
+    expect(phone.locator("[data-action=overview]")).to_contain_text("3 of 9 answered")
     phone.locator("[data-action=overview]").click()
     expect(phone.locator("[data-view=overview] [data-answered=true]")).to_have_count(3)
     look(phone, "phone-self-paced-overview")
@@ -316,12 +335,12 @@ def test_text_being_typed_survives_live_updates(pages, server):
     expect(phone.locator("#why")).to_have_value("half-typed reason")
 
     second.locator("[data-action=reveal]").click()
-    host.locator("details[data-keep-open] summary").click()
+    host.locator("[data-statistics] summary").click()
     host.locator("[data-override-note]").fill("one region only")
     second.locator("[data-practice-item=operational-design-tasks]").click()
     second.locator("[data-action=open]").click()  # another practice opens for the room
     host.locator("[data-practice-item=operational-investment]").click()
-    expect(host.locator("details[data-keep-open]")).to_have_attribute("open", "")
+    expect(host.locator("[data-statistics]")).to_have_attribute("open", "")
     expect(host.locator("[data-override-note]")).to_have_value("one region only")
 
 

@@ -223,7 +223,7 @@ class Realtime:
         return self.changed(identity.code)
 
     def on_spotlight(self, identity: Identity, command: protocol.Spotlight):
-        self.room.set_spotlight(identity.code, command.practice, command.show_reasons)
+        self.room.set_spotlight(identity.code, command.practice, command.show_reasons, command.show_segments)
         return self.changed(identity.code)
 
     def on_settings(self, identity: Identity, command: protocol.SettingsUpdate):
