@@ -254,6 +254,7 @@ function render() {
     headerCard(),
     closed ? verdictCard() : null,
     state.status === "running" && !state.practices.some((p) => p.status !== "pending") ? joinCard() : null,
+    organizationKeyCard(),
     h("div", { class: "host-grid" },
       h("aside", { class: "card", "aria-label": "Practices" }, practiceList()),
       h("div", { class: "stack" },
@@ -319,6 +320,34 @@ function aboutFramework() {
     framework.notes ? h("p", { "data-framework-notes": "" }, framework.notes) : null,
     framework.cautions.map((caution) => h("p", { class: "caution" }, h("strong", {}, "Caution: "), caution.text)),
     h("p", { class: "muted" }, `Source: ${framework.reference.author}, \u201c${framework.reference.title}\u201d (${framework.reference.published}).`));
+}
+
+/** A new organisation's key, shown once on this device until the facilitator says it is kept. */
+function organizationKeyCard() {
+  const created = readStorage(STORAGE.newOrganization(code));
+  if (!created) return null;
+  const status = h("span", { class: "small muted", role: "status", "data-copy-status": "" });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(created.key);
+      status.textContent = "Copied.";
+    } catch {
+      status.textContent = "Select the key and copy it.";
+    }
+  };
+  const kept = () => {
+    writeStorage(STORAGE.newOrganization(code), null);
+    render();
+  };
+  return h("section", { class: "card org-created no-print", "data-organization-created": "", "aria-labelledby": "org-created-heading" },
+    h("h2", { id: "org-created-heading" }, "New organisation: ", created.name),
+    h("p", {}, "Its key, shown only here: ", h("code", { class: "key-value", "data-created-key": "" }, created.key)),
+    h("p", { class: "small" }, "This browser keeps it. Keep a copy somewhere safe: on another device you need it to open the organisation's page, with its assessments over time, and to start its next assessment."),
+    h("div", { class: "row" },
+      h("button", { type: "button", "data-action": "copy-organization-key", onclick: copy }, "Copy the key"),
+      h("a", { class: "button", href: created.url, target: "_blank", rel: "noopener", "data-organization-page": "" }, "Organisation page"),
+      h("button", { type: "button", "data-action": "organization-key-kept", onclick: kept }, "I have kept it"),
+      status));
 }
 
 function joinCard() {
@@ -598,6 +627,7 @@ $("[data-delete-dialog]").addEventListener("close", async (event) => {
   if (!response.ok) return alertUser(body.message || "The session could not be deleted.");
   writeStorage(STORAGE.facilitator(code), null);
   writeStorage(STORAGE.presenter(code), null);
+  writeStorage(STORAGE.newOrganization(code), null);
   writeStorage(STORAGE.sessions, readStorage(STORAGE.sessions, []).filter((item) => item.code !== code));
   window.location.assign("/");
 });

@@ -65,9 +65,12 @@ form.addEventListener("submit", async (event) => {
     writeStorage(STORAGE.presenter(result.code), result.presenter_token);
     rememberSession({ code: result.code, title: body.title, organization: result.organization || body.organization || null });
     if (result.organization_key) {
+      // a new organisation: its key is shown once, on the facilitator's page beside the invitation,
+      // so reading it never stands between the facilitator and the room
       rememberOrganizationKey(result.organization, result.organization_key);
-      showNewOrganization(result);
-      return;
+      writeStorage(STORAGE.newOrganization(result.code), {
+        name: result.organization, key: result.organization_key, url: sameOrigin(result.organization_url),
+      });
     }
     if (body.organization_key) rememberOrganizationKey(result.organization || body.organization, body.organization_key);
     window.location.assign(sameOrigin(result.facilitator_url));
@@ -84,26 +87,6 @@ function sameOrigin(url) {
   if (!url) return url;
   const parsed = new URL(url, window.location.href);
   return parsed.pathname + parsed.search + parsed.hash;
-}
-
-// A new organisation's key is shown once: the facilitator reads (and copies) it before going on.
-function showNewOrganization(result) {
-  const panel = $("[data-organization-created]");
-  $("[data-created-name]").textContent = result.organization;
-  $("[data-created-key]").textContent = result.organization_key;
-  $("[data-organization-page]").href = sameOrigin(result.organization_url);
-  $("[data-action=continue-to-session]").href = sameOrigin(result.facilitator_url);
-  $("[data-action=copy-organization-key]").addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(result.organization_key);
-      $("[data-copy-status]").textContent = "Copied.";
-    } catch {
-      $("[data-copy-status]").textContent = "Select the key above and copy it.";
-    }
-  });
-  form.hidden = true;
-  panel.hidden = false;
-  panel.focus();
 }
 
 function showError(message, field) {

@@ -29,6 +29,7 @@ export const STORAGE = Object.freeze({
   pending: (code) => `workshop:pending:${code}`,
   facilitator: (code) => `workshop:facilitator:${code}`,
   presenter: (code) => `workshop:presenter:${code}`,
+  newOrganization: (code) => `workshop:new-organization:${code}`,
   sessions: "workshop:sessions",
   largeText: "workshop:large-text",
 });

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import api
+from .conftest import api, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -355,8 +355,12 @@ def test_creating_a_session_stays_on_the_address_the_facilitator_uses(pages, tmp
         page.get_by_label("Title").fill("Origins")
         page.locator("[data-organization]").fill("Origin Org")
         page.locator("[data-action=create]").click()
-        page.locator("[data-action=continue-to-session]").click()
+        # straight to the invitation: the new organisation's key shows beside it, never in the way
         expect(page.locator("[data-join-card]")).to_be_visible()
+        expect(page.locator("[data-organization-created] [data-created-key]")).not_to_be_empty()
+        screenshot(page, "laptop-host-new-organization")
+        page.locator("[data-action=organization-key-kept]").click()
+        expect(page.locator("[data-organization-created]")).to_have_count(0)
         assert page.url.startswith(f"http://127.0.0.1:{port}/host/")
         assert (
             page.locator("[data-join-dialog] a")
