@@ -35,6 +35,8 @@ def app(tmp_path, clock):
             "BACKGROUND_TICKER": False,  # tests call realtime.tick() when they need a tally
             "PUBLIC_URL": "http://workshop.test",
             "CLOCK": clock,
+            # tests create many sessions from one address; the default limit has its own test
+            "SESSIONS_PER_ADDRESS": "10000/minute",
         }
     )
     yield app

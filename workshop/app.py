@@ -7,8 +7,9 @@ from flask import Flask
 
 from . import web
 from .frameworks import BUILTIN_DIRECTORY, load_frameworks
-from .service import Workshops
+from .service import RenderLimits, Workshops
 from .store import open_store
+from .web.limits import LIMIT_SETTINGS
 
 PACKAGE = Path(__file__).resolve().parent
 DEFAULTS = {
@@ -27,6 +28,14 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "CLOCK": time.time,  # epoch seconds; tests pass a clock they can move
     "OFFLOAD": None,  # runs CPU-heavy work off the event loop (serve.py sets it for gevent/eventlet)
+    "PDF_RENDERS": 1,  # PDFs rendered at once; each takes a core for seconds on a large session
+    "PDF_QUEUE": 4,  # PDFs that wait their turn; the next request is answered 503 "busy"
+    "RENDER_IN_CHILD": None,  # render PDFs in a child process; None: yes under gevent and eventlet
+    "ALLOWED_HOSTS": [],  # host names besides PUBLIC_URL's, loopback and this machine's addresses
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For gives the client's address
+    "RATE_LIMITS": True,
+    "RATE_LIMIT_STORAGE": None,  # limits' storage URI; None: the Redis message queue, else memory
+    **LIMIT_SETTINGS,  # the rate limits themselves (web/limits.py, docs/deployment.md)
 }
 
 
@@ -52,5 +61,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     frameworks = load_frameworks([BUILTIN_DIRECTORY, *map(Path, app.config["FRAMEWORK_DIRS"])])
     store = open_store(app.config["DATABASE"], now=app.config["CLOCK"])
-    web.init_app(app, Workshops(store, frameworks, offload=app.config["OFFLOAD"]))
+    config = app.config
+    in_child = config["RENDER_IN_CHILD"]
+    renders = RenderLimits(
+        at_once=config["PDF_RENDERS"],
+        waiting=config["PDF_QUEUE"],
+        in_child=config["ASYNC_MODE"] != "threading" if in_child is None else in_child,
+    )
+    web.init_app(app, Workshops(store, frameworks, offload=config["OFFLOAD"], renders=renders))
     return app

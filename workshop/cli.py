@@ -80,6 +80,28 @@ def cli() -> None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
+def rate_limits_from_environment() -> dict:
+    """``WORKSHOP_JOINS_PER_ADDRESS=400/second`` and the like: each limit of docs/deployment.md."""
+    import os
+
+    from limits import parse_many
+
+    from .web.limits import LIMIT_SETTINGS
+
+    found = {}
+    for name in LIMIT_SETTINGS:
+        value = os.environ.get(f"WORKSHOP_{name}")
+        if value:
+            try:
+                parse_many(value)
+            except ValueError:
+                raise click.BadParameter(
+                    f"{value!r} is not a rate such as 250/second;5000/hour", param_hint=f"WORKSHOP_{name}"
+                ) from None
+            found[name] = value
+    return found
+
+
 @cli.command()
 @click.option(
     "--host",
@@ -138,10 +160,35 @@ def cli() -> None:
     envvar="WORKSHOP_WEBSOCKET_ONLY",
     help="Refuse the long-polling fallback (for several processes behind round-robin).",
 )
+@click.option(
+    "--trusted-proxies",
+    type=click.IntRange(0, 5),
+    default=0,
+    envvar="WORKSHOP_TRUSTED_PROXIES",
+    show_default=True,
+    help="Reverse proxies in front (nginx: 1); their X-Forwarded-For gives the client address for rate limits.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    envvar="WORKSHOP_ALLOWED_HOSTS",
+    help="Another host name the server may be reached by, besides --public-url's and this machine's (repeatable).",
+)
+@click.option(
+    "--pdf-renders",
+    type=click.IntRange(1, 16),
+    default=1,
+    envvar="WORKSHOP_PDF_RENDERS",
+    show_default=True,
+    help="PDF summaries rendered at once (each takes a core for seconds on a large session).",
+)
 @click.option("--access-log", is_flag=True, help="Log every HTTP request.")
 @click.option("--log-level", default="INFO", envvar="WORKSHOP_LOG_LEVEL", show_default=True)
 def serve(host, port, database, framework_dirs, async_mode, public_url, message_queue, message_queue_channel,
-          cors_origins, websocket_only, access_log, log_level) -> None:  # fmt: skip
+          cors_origins, websocket_only, trusted_proxies, allowed_hosts, pdf_renders, access_log,
+          log_level) -> None:  # fmt: skip
     """Run the web and websocket server."""
     import logging
 
@@ -161,6 +208,10 @@ def serve(host, port, database, framework_dirs, async_mode, public_url, message_
         "MESSAGE_QUEUE_CHANNEL": message_queue_channel,
         "CORS_ORIGINS": list(cors_origins) or None,
         "WEBSOCKET_ONLY": websocket_only,
+        "TRUSTED_PROXIES": trusted_proxies,
+        "ALLOWED_HOSTS": list(allowed_hosts),
+        "PDF_RENDERS": pdf_renders,
+        **rate_limits_from_environment(),
     }
     try:
         server.run(config, host, port, async_mode, access_log=access_log)

@@ -152,8 +152,9 @@ def run(config: dict, host: str, port: int, mode: str, access_log: bool = False)
 
     local, phones = urls(host, port)
     config = {"ASYNC_MODE": mode, "OFFLOAD": offloader(mode), **config}
-    if not config.get("PUBLIC_URL") and phones:
-        config["PUBLIC_URL"] = phones
+    if not config.get("PUBLIC_URL"):
+        # links and QR codes use this address, never the Host header a client sends
+        config["PUBLIC_URL"] = phones or local
     app = create_app(config)
 
     print(f"CX maturity workshop ({mode}) on {local}", flush=True)

@@ -153,9 +153,13 @@ function joinFailed(ack) {
     writeStorage(STORAGE.participant(code), null);
     connection.socket.disconnect();
     showJoinForm("Your earlier place in this session was not found. Please join again.");
-  } else if (["closed", "not_found", "bad_request", "too_many_requests", "full"].includes(ack.error)) {
+  } else if (["closed", "not_found", "bad_request", "full"].includes(ack.error)) {
     connection.socket.disconnect();
     showJoinForm(ack.message);
+  } else if (ack.error === "rate_limited") {
+    // a whole room joining at once through one network: wait a moment (spread out) and join again
+    replace(screen, waitingView("Many people are joining at once: joining in a moment…"));
+    window.setTimeout(() => { if (connection.socket.connected) connection.socket.disconnect().connect(); }, 2000 + Math.random() * 4000);
   } else {
     // a timeout while joining: try again shortly, the server may be restarting
     window.setTimeout(() => { if (connection.socket.connected) connection.socket.disconnect().connect(); }, 1500);
@@ -482,7 +486,7 @@ async function send(id) {
     } else {
       send(id);
     }
-  } else if (ack.error === "timeout" || ack.error === "offline" || ack.error === "internal" || ack.error === "too_many_requests") {
+  } else if (ack.error === "timeout" || ack.error === "offline" || ack.error === "internal" || ack.error === "rate_limited") {
     // the server may be restarting or briefly busy: the answer waits and goes again
     const attempt = (retries[id] = (retries[id] || 0) + 1);
     setVoteStatus(id, "offline", "Not sent yet: kept on this phone, retrying…");

@@ -62,6 +62,14 @@ def test_a_whole_workshop_on_the_gevent_server(start_server, phones):
 def test_the_same_workshop_on_the_eventlet_server(start_server, phones):
     server = start_server("eventlet")
     run_workshop(server, phones, participants=3)
+    # the PDF is rendered in a child process here too, with the room still answering
+    from .test_summary_export import download
+
+    session = server.new_session()
+    status, headers, pdf = download(
+        server, f"/api/sessions/{session['code']}/export?format=pdf", session["facilitator_token"]
+    )
+    assert status == 200 and pdf.startswith(b"%PDF")
 
 
 def test_kill_9_after_acknowledged_votes_loses_none_of_them(start_server, phones, tmp_path):

@@ -235,3 +235,30 @@ def test_the_spotlight_is_refused_once_the_session_is_closed(room):
     session, host, phone = room
     host.emit("close", {})
     host.emit("spotlight", {"practice": "repair-identify", "show_reasons": True}, expect="closed")
+
+
+@pytest.mark.parametrize("depth", [100_000])
+def test_deeply_nested_json_bodies_are_a_clear_400_not_a_traceback(client, new_session, caplog, depth):
+    nested = "[" * depth + "]" * depth
+    session = new_session(organization="Deep Org")
+    organization_key = session["organization_key"]
+    for method, url, headers in (
+        ("POST", "/api/sessions", {}),
+        ("PATCH", "/api/orgs/Deep%20Org", {"Authorization": f"Bearer {organization_key}"}),
+    ):
+        response = client.open(url, method=method, data=nested, headers={**headers, "Content-Type": "application/json"})
+        assert response.status_code == 400, (url, response.status_code)
+        assert response.json["error"] == "bad_request"
+        assert "nested too deeply" in response.json["message"]
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_page_routes_answer_other_methods_with_the_friendly_page(client, new_session):
+    code = new_session()["code"]
+    for url in ("/", f"/join/{code}", "/new"):
+        response = client.post(url, data={"x": "1"})
+        assert response.status_code == 405
+        assert "text/html" in response.content_type
+        assert "Not allowed" in response.get_data(as_text=True)
+    response = client.delete("/api/frameworks")
+    assert response.status_code == 405 and response.json["error"] == "method_not_allowed"

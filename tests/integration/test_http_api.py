@@ -127,3 +127,31 @@ def test_the_landing_form_with_a_malformed_code_says_why_on_the_page(client):
     assert "text/html" in response.content_type
     assert "code" in response.get_data(as_text=True).lower()
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_a_forged_host_header_never_reaches_join_links_or_qr_codes(client, new_session):
+    response = client.post(
+        "/api/sessions", json={"framework": "three-levels", "title": "t"}, headers={"Host": "evil.example"}
+    )
+    assert response.status_code == 400
+    assert "evil.example" not in response.get_data(as_text=True)
+    created = new_session()
+    qr = client.get(f"/qr/{created['code']}.svg", headers={"Host": "evil.example"})
+    assert qr.status_code == 400
+    page = client.get(f"/join/{created['code']}", headers={"Host": "evil.example"})
+    assert page.status_code == 400 and "text/html" in page.content_type
+    # the server's own names still work, and links always carry the public address
+    for host in ("localhost", "127.0.0.1:5000", "workshop.test"):
+        body = client.post(
+            "/api/sessions", json={"framework": "three-levels", "title": "t"}, headers={"Host": host}
+        ).json
+        assert body["join_url"].startswith("http://workshop.test/join/")
+
+
+def test_trusted_hosts_are_the_public_name_loopback_and_the_named_extras():
+    from workshop.web.links import trusted_hosts
+
+    hosts = trusted_hosts("https://workshop.example.org", ["cx.example.org"])
+    assert hosts[:1] == ["workshop.example.org"]
+    assert {"localhost", "127.0.0.1", "::1", "cx.example.org"} <= set(hosts)
+    assert "evil.example" not in hosts

@@ -197,3 +197,34 @@ def test_the_organisation_page_and_scripts_are_served(client):
     assert client.get("/org/a%2Fb").status_code == 200
     for script in ("org.js", "organization.js", "new.js"):
         assert client.get(f"/static/js/{script}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "Acme Retail\u200d",  # a trailing zero-width joiner
+        "\uff21\uff43\uff4d\uff45 Retail",  # full-width letters
+        "Acm\u0435 Retail",  # a Cyrillic "е"
+        "Acme Reta\u0456l",  # a Cyrillic "і"
+        "\u202eAcme Retail",  # a bidirectional override
+    ],
+)
+def test_a_name_that_looks_like_an_existing_organisation_is_not_a_second_one(client, lookalike):
+    first = client.post(
+        "/api/sessions", json={"framework": "three-levels", "title": "t", "organization": "Acme Retail"}
+    )
+    assert first.status_code == 201
+    response = client.post("/api/sessions", json={"framework": "three-levels", "title": "t", "organization": lookalike})
+    assert response.status_code == 403, response.json
+    assert "Acme Retail" in response.json["message"]
+    names = [
+        organization.name
+        for organization in client.application.extensions["workshop.service"].store.organizations.all()
+    ]
+    assert names == ["Acme Retail"]
+
+
+def test_names_that_only_look_different_in_digits_or_words_are_separate_organisations(client):
+    for name in ("Acme Retail 1", "Acme Retail 2", "Acme Wholesale"):
+        response = client.post("/api/sessions", json={"framework": "three-levels", "title": "t", "organization": name})
+        assert response.status_code == 201, (name, response.json)

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.sample_session import FRAMEWORKS
-from workshop.core.benchmark import BenchmarkPoint, benchmark, benchmark_point, percentile
+from workshop.core.benchmark import BenchmarkPoint, Candidate, benchmark, benchmark_point, peer_sessions, percentile
 from workshop.core.placement import PracticeLevel
 
 FRAMEWORK = FRAMEWORKS["forrester-path"]
@@ -27,7 +27,7 @@ def test_the_percentile_counts_those_below_and_half_of_the_ties(value, others, e
 def test_no_benchmark_with_fewer_than_five_other_sessions():
     result = benchmark(FRAMEWORK, point(1, 1.0), [point(0, 0.5)] * 4, "repeatable")
     assert not result.available and result.peers == 4 and result.stage_percentile is None
-    assert "at least five other closed sessions" in result.message and "there are four" in result.message
+    assert "at least five other organisations" in result.message and "there are four" in result.message
     assert result.profile == () and result.distribution == ()
 
 
@@ -78,3 +78,26 @@ from hypothesis import strategies as st  # noqa: E402
 def test_percentiles_stay_in_range_and_grow_with_the_value(others, low, high):
     low, high = sorted((low, high))
     assert 0 <= percentile(low, others) <= percentile(high, others) <= 100
+
+
+def test_each_other_organisation_counts_once_with_its_latest_qualifying_session():
+    candidates = [
+        Candidate("SUBJEC", 1, 8, "2026-05-01"),  # the subject itself
+        Candidate("OWNONE", 1, 8, "2026-04-01"),  # the subject's own organisation
+        Candidate("ORPHAN", None, 8, "2026-04-01"),  # no organisation, no key
+        Candidate("TINY01", 2, 2, "2026-04-01"),  # two people: not a peer
+        Candidate("OLDER2", 3, 5, "2026-01-01"),
+        Candidate("NEWER2", 3, 5, "2026-03-01"),  # the organisation's latest one
+        Candidate("FOURTH", 4, 3, "2026-02-01"),
+    ]
+    assert sorted(peer_sessions(candidates, "SUBJEC", 1)) == ["FOURTH", "NEWER2"]
+
+
+def test_four_throwaway_sessions_of_one_organisation_cannot_reveal_a_fifth_real_one():
+    # the probe: one organisation closes four sessions, a real organisation closed one
+    candidates = [Candidate(f"FAKE0{n}", 7, 3, f"2026-0{n + 1}-01") for n in range(4)]
+    candidates.append(Candidate("REAL01", 8, 12, "2026-03-01"))
+    peers = peer_sessions(candidates, "PROBE1", 9)
+    assert len(peers) == 2
+    result = benchmark(FRAMEWORK, point(0, 0.0), [point(1, 1.0)] * len(peers), "repeatable")
+    assert not result.available and result.distribution == ()

@@ -87,6 +87,8 @@ class Settings:
     majority_share: float = 0.5
     polarised_share: float = 0.30
     unclear_share: float = 0.50
+    # people who may join; a facilitator raises it for a large room (a flood stops here)
+    max_participants: int = 1000
 
     @property
     def segment_minimum(self) -> int:

@@ -1,10 +1,18 @@
-"""Benchmarking: where a session's placement and stage profile fall among other sessions.
+"""Benchmarking: where a session's placement and stage profile fall among other organisations'.
 
-The peers are the other closed sessions on the same framework in this installation, each placed
-again at the subject's threshold (so a peer that used "Ad Hoc or better" does not look more mature
-than it is). Peers with no rated practice are left out. Nothing is shown unless at least
-``MINIMUM_PEERS`` peers remain, and nothing about a peer is reported but counts and percentiles:
-never its organisation, team, title or code.
+The peers are other organisations (``peer_sessions``): for each organisation with a key, other
+than the subject's, its latest closed session on the same framework with at least
+``MINIMUM_PEER_PEOPLE`` participants, placed again at the subject's threshold (so a peer that used
+"Ad Hoc or better" does not look more mature than it is). Peers with no rated practice are left
+out. Nothing is shown unless at least ``MINIMUM_PEERS`` organisations remain, and nothing about a
+peer is reported but counts and percentiles: never its organisation, team, title or code.
+
+Why organisations, not sessions: anyone who can create sessions could otherwise add four
+throwaway ones and read the fifth, real one's stage off the distribution ("peers 5: Not placed 4,
+Repair 1"). Counting each organisation once makes that cost five organisations (each created
+through the rate-limited session creation) with real-looking closed sessions of three or more
+people each. It does not make it impossible: docs/export.md says what the benchmark can and cannot
+protect.
 
 A percentile here is the mid-rank percentile: the share of peers strictly below the subject plus
 half of those level with it, so a subject level with everyone is at the 50th percentile.
@@ -19,7 +27,35 @@ from .frameworks import Framework
 from .placement import PracticeLevel, StageVote, place
 from .wording import number, plural
 
-MINIMUM_PEERS = 5
+MINIMUM_PEERS = 5  # other organisations
+MINIMUM_PEER_PEOPLE = 3  # participants a peer session needs to count
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A closed session on the subject's framework, as the archive lists it."""
+
+    code: str
+    organization_id: int | None
+    participants: int
+    closed_at: str | None
+
+
+def peer_sessions(candidates: Sequence[Candidate], subject_code: str, subject_organization: int | None) -> list[str]:
+    """The codes to compare with: each other organisation's latest qualifying closed session."""
+    latest: dict[int, Candidate] = {}
+    for candidate in candidates:
+        if (
+            candidate.code == subject_code
+            or candidate.organization_id is None
+            or candidate.organization_id == subject_organization
+            or candidate.participants < MINIMUM_PEER_PEOPLE
+        ):
+            continue
+        held = latest.get(candidate.organization_id)
+        if held is None or (candidate.closed_at or "") > (held.closed_at or ""):
+            latest[candidate.organization_id] = candidate
+    return [candidate.code for candidate in latest.values()]
 
 
 @dataclass(frozen=True)
@@ -112,7 +148,7 @@ def benchmark(
     threshold: str,
     minimum: int = MINIMUM_PEERS,
 ) -> Benchmark:
-    """Compare ``subject`` with ``peers`` (other closed sessions, same framework, same threshold)."""
+    """Compare ``subject`` with ``peers`` (other organisations' sessions, same framework and threshold)."""
     peers = [peer for peer in peers if peer.rated > 0]
     bar = f"{scale.level(threshold).label} or better"
     if len(peers) < minimum:
@@ -123,8 +159,9 @@ def benchmark(
             minimum=minimum,
             threshold=threshold,
             message=(
-                f"Benchmarking needs at least {plural(minimum, 'other closed session')} on this framework "
-                f"in this installation; there {'is' if len(peers) == 1 else 'are'} {number(len(peers)) if peers else 'none'} so far."
+                f"Benchmarking needs closed sessions of at least {plural(minimum, 'other organisation')} on "
+                f"this framework in this installation; there {'is' if len(peers) == 1 else 'are'} "
+                f"{number(len(peers)) if peers else 'none'} so far."
             ),
         )
     stage_names = [NOT_PLACED, *(stage.name for stage in framework.stages)]
@@ -156,8 +193,8 @@ def benchmark(
         minimum=minimum,
         threshold=threshold,
         message=(
-            f"Compared with {plural(len(peers), 'other closed session')} on this framework in this "
-            f"installation, each placed at {bar}: this placement ({reached}) is at the "
+            f"Compared with {plural(len(peers), 'other organisation')} on this framework in this "
+            f"installation (each one's latest closed session), each placed at {bar}: this placement ({reached}) is at the "
             f"{_ordinal(index_percentile)} percentile (ties count half)."
         ),
         stage_index=subject.stage_index,

@@ -76,6 +76,27 @@ class Unavailable(WorkshopError):
     http_status = 503
 
 
+class Busy(WorkshopError):
+    """The server is doing as much of this work as it will at once; try again shortly."""
+
+    code = "busy"
+    http_status = 503
+
+
+class RateLimited(WorkshopError):
+    """Too many requests of this kind from one place in a short time."""
+
+    code = "rate_limited"
+    http_status = 429
+
+
+class Full(WorkshopError):
+    """The session has as many participants as its facilitator allows."""
+
+    code = "full"
+    http_status = 409
+
+
 class Internal(WorkshopError):
     """An unexpected failure; details are logged on the server, never sent."""
 

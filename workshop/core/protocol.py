@@ -45,6 +45,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: unambiguous 
 CODE_LENGTH = 6
 MAX_NAME = 40
 MAX_NOTE = 280
+MAX_PARTICIPANTS = 10_000  # the largest room a facilitator may allow (docs/performance.md measures 2,000)
 MAX_TITLE = 120
 MAX_ORGANIZATION = 120
 MAX_TOKEN = 128
@@ -78,13 +79,16 @@ class Payload:
             raise BadRequest(f"{name} is required")
         return value
 
-    def text(self, name: str, limit: int, *, required: bool = False, multiline: bool = False) -> str | None:
+    def text(
+        self, name: str, limit: int, *, required: bool = False, multiline: bool = False, is_name: bool = False
+    ) -> str | None:
+        """A text field, cleaned (``clean_name`` for names that identify something)."""
         value = self.raw(name, required)
         if value is None:
             return None
         if not isinstance(value, str):
             raise BadRequest(f"{name} must be a string, not {_json_type(value)}")
-        value = clean_text(value, multiline=multiline)
+        value = clean_name(value) if is_name else clean_text(value, multiline=multiline)
         if len(value) > limit:
             raise BadRequest(f"{name} is {len(value)} characters long; the limit is {limit}")
         if not value:
@@ -196,6 +200,16 @@ def clean_text(value: str, multiline: bool = False) -> str:
     if multiline:
         lines = [" ".join(line.split()) for line in value.splitlines()]
         return "\n".join(lines).strip()
+    return " ".join(value.split())
+
+
+def clean_name(value: str) -> str:
+    """A name that identifies something (an organisation), in the one form it displays and compares
+    in: NFKC (full-width "Ａｃｍｅ" is "Acme"), without invisible characters (a trailing zero-width
+    joiner, bidirectional controls), spaces collapsed. Look-alikes from other scripts (a Cyrillic
+    "і") are caught where names are compared (``store.lookalikes``)."""
+    value = unicodedata.normalize("NFKC", value)
+    value = "".join(char for char in value if unicodedata.category(char)[0] != "C")
     return " ".join(value.split())
 
 
@@ -374,7 +388,11 @@ def _setting_changes(payload: Payload) -> dict:
     auto_reveal = payload.boolean("auto_reveal")
     if auto_reveal is not None:
         changes["auto_reveal"] = auto_reveal
-    for name, low, high in (("min_voters", 2, 1000), ("min_segment_size", 3, 1000)):
+    for name, low, high in (
+        ("min_voters", 2, 1000),
+        ("min_segment_size", 3, 1000),
+        ("max_participants", 1, MAX_PARTICIPANTS),
+    ):
         value = payload.integer(name, low, high)
         if value is not None:
             changes[name] = value
@@ -434,7 +452,7 @@ def parse_new_session(data) -> NewSession:
     return NewSession(
         framework=framework,
         title=payload.text("title", MAX_TITLE, required=True),
-        organization=payload.text("organization", MAX_ORGANIZATION),
+        organization=payload.text("organization", MAX_ORGANIZATION, is_name=True),
         team=payload.text("team", MAX_ORGANIZATION),
         settings=parse_settings(payload.raw("settings", False)),
         previous=normalise_code(previous) if previous is not None else None,

@@ -24,6 +24,7 @@ class Format:
     module: str
     media_type: str
     extension: str
+    heavy: bool = False  # seconds of CPU for a large session: rendered one at a time, in a child process
 
 
 FORMATS = {
@@ -31,7 +32,7 @@ FORMATS = {
     "csv": Format("csv", "csv", "text/csv; charset=utf-8", "csv"),
     "json": Format("json", "json", "application/json", "json"),
     "html": Format("html", "html", "text/html; charset=utf-8", "html"),
-    "pdf": Format("pdf", "pdf", "application/pdf", "pdf"),
+    "pdf": Format("pdf", "pdf", "application/pdf", "pdf", heavy=True),
 }
 
 
@@ -78,6 +79,13 @@ def render(report: Report, name: str, framework: Framework | None = None) -> byt
     return content if isinstance(content, bytes) else content.encode("utf-8")
 
 
-def export(report: Report, name: str, framework: Framework | None = None) -> Export:
+def export(report: Report, name: str, framework: Framework | None = None, *, in_child: bool = False) -> Export:
+    """The report as a download; ``in_child`` renders it in a child process (``export.child``)."""
     fmt = export_format(name)
-    return Export(render(report, name, framework), fmt.media_type, filename(report, fmt))
+    if in_child and framework is None:
+        from . import child
+
+        content = child.render(report, name)
+    else:
+        content = render(report, name, framework)
+    return Export(content, fmt.media_type, filename(report, fmt))

@@ -12,17 +12,23 @@ from collections.abc import Mapping
 from ..core.frameworks import Framework
 from ..store import Participant, Store
 from .organizations import Organizations
-from .reports import Offload, Reports
+from .reports import Offload, RenderLimits, Reports
 from .room import Joined, Room
 
 
 class Workshops:
     """The application service of one process: the room, the reports and the organisations."""
 
-    def __init__(self, store: Store, frameworks: Mapping[str, Framework], offload: Offload | None = None):
+    def __init__(
+        self,
+        store: Store,
+        frameworks: Mapping[str, Framework],
+        offload: Offload | None = None,
+        renders: RenderLimits = RenderLimits(),
+    ):
         self.store = store
         self.room = Room(store, frameworks)
-        self.reports = Reports(store, self.room, offload)
+        self.reports = Reports(store, self.room, offload, renders)
         self.organizations = Organizations(store, self.room)
 
     @property
@@ -33,4 +39,4 @@ class Workshops:
         self.store.close()
 
 
-__all__ = ["Joined", "Organizations", "Participant", "Reports", "Room", "Workshops"]
+__all__ = ["Joined", "Organizations", "Participant", "RenderLimits", "Reports", "Room", "Workshops"]

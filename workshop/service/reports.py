@@ -1,12 +1,15 @@
 """What outlives the workshop: the summary over HTTP, its exports, and the benchmark."""
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from ..core import assessment as rules
 from ..core import benchmark as benchmarking
 from ..core import snapshots
 from ..core.assessment import Assessment
-from ..core.errors import Forbidden, Unauthorized
+from ..core.errors import Busy, Forbidden, Unauthorized
 from ..core.report import Report, build_report
 from ..core.results import build_results
 from ..store import Store
@@ -15,13 +18,57 @@ from .room import Room
 Offload = Callable[[Callable], object]
 
 
+@dataclass(frozen=True)
+class RenderLimits:
+    """How many heavy renders (PDFs) run at once and how many wait; the rest are told to retry."""
+
+    at_once: int = 1
+    waiting: int = 4
+    wait_seconds: float = 120.0
+    in_child: bool = False  # render in a child process (the server sets it; tests and the CLI need not)
+
+
+class RenderQueue:
+    """A turnstile for heavy renders: ``at_once`` run, ``waiting`` queue, the next one is refused
+    with ``busy`` at once instead of piling up memory and CPU behind the room's votes."""
+
+    def __init__(self, limits: RenderLimits):
+        self.limits = limits
+        self._running = threading.BoundedSemaphore(limits.at_once)
+        self._count_lock = threading.Lock()
+        self._admitted = 0  # running + waiting
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._count_lock:
+            if self._admitted >= self.limits.at_once + self.limits.waiting:
+                raise Busy(
+                    f"{self._admitted} summaries are being prepared; try again in a minute "
+                    "(the other formats are ready at once)"
+                )
+            self._admitted += 1
+        try:
+            if not self._running.acquire(timeout=self.limits.wait_seconds):
+                raise Busy("the summaries ahead of this one took too long; try again in a minute")
+            try:
+                yield
+            finally:
+                self._running.release()
+        finally:
+            with self._count_lock:
+                self._admitted -= 1
+
+
 class Reports:
-    def __init__(self, store: Store, room: Room, offload: Offload | None = None):
+    def __init__(
+        self, store: Store, room: Room, offload: Offload | None = None, renders: RenderLimits = RenderLimits()
+    ):
         self.store = store
         self.room = room
         # runs CPU-heavy pure work (a PDF) off the event loop; serve.py provides it for gevent and
         # eventlet (a native thread), plain calls are right for threading mode and the CLI
         self.offload = offload or (lambda work: work())
+        self.renders = RenderQueue(renders)
         # a closed session never changes: its benchmark point is computed once per threshold
         self._benchmark_points: dict[tuple[str, int, str], benchmarking.BenchmarkPoint] = {}
 
@@ -44,19 +91,31 @@ class Reports:
         from .. import export  # the renderers (and Jinja) only when an export is asked for
 
         export.prepare(fmt)  # refuse an unknown format, or a PDF without WeasyPrint, before any work
-        report = self.report(code, generated_at=generated_at)  # reads the store: on the event loop
-        return self.offload(lambda: export.export(report, fmt))
+        if not export.export_format(fmt).heavy:
+            report = self.report(code, generated_at=generated_at)  # reads the store: on the event loop
+            return self.offload(lambda: export.export(report, fmt))
+        with self.renders.turn():
+            report = self.report(code, generated_at=generated_at)
+            if self.renders.limits.in_child:
+                # the event loop only waits on the child's pipe (gevent's and eventlet's subprocess
+                # are cooperative), so no native thread is needed, and their subprocess refuses one
+                return export.export(report, fmt, in_child=True)
+            return self.offload(lambda: export.export(report, fmt))
 
     def benchmark(self, code: str) -> benchmarking.Benchmark:
-        """Where this session falls among the other closed sessions on its framework."""
+        """Where this session falls among other organisations' closed sessions on its framework."""
         results = self.room.results(code)
         assessment = results.assessment
         threshold = assessment.settings.placement_threshold
         subject = benchmarking.benchmark_point(assessment.framework, results.levels(), threshold, results.stage_vote())
-        peers = [
-            self._peer_point(row["code"], threshold)
+        organization = self.store.organizations.of_session(code)
+        candidates = [
+            benchmarking.Candidate(row["code"], row["organization_id"], row["participants"], row["closed_at"])
             for row in self.store.archive.list(status=rules.CLOSED, framework_id=assessment.framework.id)
-            if row["code"] != code
+        ]
+        peers = [
+            self._peer_point(peer, threshold)
+            for peer in benchmarking.peer_sessions(candidates, code, organization.id if organization else None)
         ]
         return benchmarking.benchmark(assessment.framework, subject, peers, threshold)
 

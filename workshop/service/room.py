@@ -20,6 +20,31 @@ RESULTS_CACHE_SIZE = 128  # sessions whose derived results stay in memory (the b
 SPOTLIGHT_REASONS = 30  # reasons the projector shows at most (taken from every level in turn)
 
 
+class Recent(OrderedDict):
+    """A dictionary that keeps the ``size`` most recently used entries."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get(self, key, default=None):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        return default
+
+    def put(self, key, value) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+    def drop(self, code: str) -> None:
+        """Forget every entry of one session (keys are the code or start with it)."""
+        for key in [key for key in self if key == code or (isinstance(key, tuple) and key[0] == code)]:
+            del self[key]
+
+
 @dataclass(frozen=True)
 class Joined:
     participant: Participant
@@ -36,7 +61,10 @@ class Room:
         self.presence = store.presence
         self.frameworks = dict(frameworks)
         self.now = store.database.now
-        self._results: OrderedDict[str, tuple[int, SessionResults]] = OrderedDict()
+        self._results: Recent = Recent(RESULTS_CACHE_SIZE)  # code -> (version, results)
+        # (code, practice, round) -> (reasons shown, how many were given): a revealed round's
+        # reasons never change, and tallies re-send the spotlight up to ten times a second
+        self._spotlit: Recent = Recent(RESULTS_CACHE_SIZE)
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -52,13 +80,9 @@ class Room:
         assessment = self.sessions.load(code)
         cached = self._results.get(code)
         if cached and cached[0] == assessment.version:
-            self._results.move_to_end(code)
             return cached[1]
         results = build_results(assessment, self.sessions.level_counts(code))
-        self._results[code] = (assessment.version, results)
-        self._results.move_to_end(code)
-        while len(self._results) > RESULTS_CACHE_SIZE:
-            self._results.popitem(last=False)
+        self._results.put(code, (assessment.version, results))
         return results
 
     def live_results(self, code: str) -> SessionResults:
@@ -89,15 +113,14 @@ class Room:
             number = reasons.readable_round(assessment, stored.practice)
         except (NotOpen, NotRevealed):
             return stored
-        given = self._reasons(assessment.code, stored.practice, number)
-        options = assessment.framework.options(stored.practice)
-        return snapshots.Spotlight(
-            stored.practice,
-            True,
-            number,
-            reasons.selection(given, SPOTLIGHT_REASONS, options),
-            reasons_total=len(given),
-        )
+        key = (assessment.code, stored.practice, number)
+        shown = self._spotlit.get(key)
+        if shown is None:
+            given = self._reasons(assessment.code, stored.practice, number)
+            options = assessment.framework.options(stored.practice)
+            shown = (reasons.selection(given, SPOTLIGHT_REASONS, options), len(given))
+            self._spotlit.put(key, shown)
+        return snapshots.Spotlight(stored.practice, True, number, shown[0], reasons_total=shown[1])
 
     def state(self, code: str, role: str) -> dict:
         results = self.results(code) if role == snapshots.PARTICIPANT else self.live_results(code)
@@ -286,7 +309,9 @@ class Room:
                 participant = self.sessions.update_participant(participant, updated.name, updated.segment)
             return Joined(participant, command.participant_token, resumed=True)
         info = rules.new_participant(assessment, requested)
-        participant, token = self.sessions.add_participant(command.code, info.name, info.segment)
+        participant, token = self.sessions.add_participant(
+            command.code, info.name, info.segment, limit=assessment.settings.max_participants
+        )
         return Joined(participant, token, resumed=False)
 
     def vote(self, code: str, participant: Participant | None, command: protocol.Vote) -> rules.Round:
@@ -314,10 +339,12 @@ class Room:
         """Remove a session and every fact about it, for good (or, with ``dry_run``, count them)."""
         deleted = self.store.archive.delete(code, dry_run=dry_run)
         if not dry_run:
-            self._results.pop(code, None)
+            self._results.drop(code)
+            self._spotlit.drop(code)
         return deleted
 
     def forget(self, code: str) -> None:
         """Drop what this process derived about a session (the store changed under it)."""
-        self._results.pop(code, None)
+        self._results.drop(code)
+        self._spotlit.drop(code)
         self.sessions.forget(code)

@@ -105,7 +105,7 @@ class Archive:
             params.append(framework_id)
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         return self.db.query_dicts(
-            f"""SELECT a.code, a.title, a.organization, a.team, a.framework_id, a.status,
+            f"""SELECT a.code, a.title, a.organization, a.organization_id, a.team, a.framework_id, a.status,
                        a.created_at, a.closed_at,
                        (SELECT count(*) FROM participants p WHERE p.assessment_id = a.id) AS participants,
                        (SELECT count(*) FROM votes v WHERE v.assessment_id = a.id) AS votes

@@ -3,9 +3,10 @@
 import sqlite3
 
 from ..core import organizations as orgs
-from ..core.errors import NotFound
+from ..core.errors import Forbidden, NotFound
 from ..core.organizations import DEFAULT_REVIEW_MONTHS, Organization
 from .database import Database
+from .lookalikes import Lookalikes
 from .tokens import hash_token, new_token, same_hash
 
 _COLUMNS = "id, name, created_at, review_months"
@@ -18,6 +19,7 @@ def _organization(row) -> Organization:
 class Organizations:
     def __init__(self, db: Database):
         self.db = db
+        self.lookalikes = Lookalikes()
 
     def claim(
         self, conn: sqlite3.Connection, name: str, key: str | None, created_at: str
@@ -38,6 +40,13 @@ class Organizations:
             if not same_hash(key_hash, key):
                 raise orgs.wrong_key(registered)
             return organization_id, registered, None
+        names = [existing for (existing,) in conn.execute("SELECT name FROM organizations")]
+        similar = self.lookalikes.find(name, names)
+        if similar is not None:
+            raise Forbidden(
+                f"the name {name} looks like the existing organisation {similar}: give {similar}'s "
+                "organisation key to add to its history, or choose a name that does not look like it"
+            )
         key = new_token()
         cursor = conn.execute(
             "INSERT INTO organizations (name, name_key, key_hash, created_at, review_months) VALUES (?, ?, ?, ?, ?)",

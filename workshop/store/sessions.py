@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..core import assessment as rules
 from ..core.assessment import Assessment, Decision, Round, Settings
-from ..core.errors import Forbidden, NotFound
+from ..core.errors import Forbidden, Full, NotFound
 from ..core.frameworks import Framework, framework_from_dict, framework_to_dict
 from ..core.snapshots import Spotlight
 from .database import Database
@@ -309,10 +309,21 @@ class Sessions:
 
     # --- participants -----------------------------------------------------------------------------
 
-    def add_participant(self, code: str, name: str | None, segment: str | None) -> tuple[Participant, str]:
+    def add_participant(
+        self, code: str, name: str | None, segment: str | None, limit: int | None = None
+    ) -> tuple[Participant, str]:
+        """A new participant, with their token; ``Full`` if the session already has ``limit``."""
         token = new_token()
         assessment_id = self.assessment_id(code)
         with self.db.transaction() as conn:
+            if limit is not None:
+                (count,) = conn.execute(
+                    "SELECT count(*) FROM participants WHERE assessment_id = ?", [assessment_id]
+                ).fetchone()
+                if count >= limit:
+                    raise Full(
+                        f"this session is full ({count} people have joined); the facilitator can make room for more"
+                    )
             cursor = conn.execute(
                 "INSERT INTO participants (assessment_id, token_hash, name, segment, joined_at) VALUES (?, ?, ?, ?, ?)",
                 [assessment_id, hash_token(token), name, segment, self.db.now_iso()],

@@ -6,12 +6,16 @@ and its blueprints. Handlers reach the service through ``extension.service()``.
 
 from flask import Flask, request
 from flask_socketio import SocketIO
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..core import protocol, scale
 from ..service import Workshops
+from . import links
 from .errors import register_error_handlers
 from .extension import REALTIME, SERVICE
 from .frameworks import frameworks
+from .limits import SESSIONS_MESSAGE, SocketLimits, http_limiter, sessions_per_address
 from .organizations import organizations_api, organizations_pages
 from .pages import pages
 from .realtime import Realtime
@@ -34,12 +38,22 @@ def init_app(app: Flask, service: Workshops) -> Realtime:
         ping_timeout=20,
         transports=["websocket"] if config["WEBSOCKET_ONLY"] else ["polling", "websocket"],
     )
-    realtime = Realtime(socketio, service, config["TALLY_INTERVAL"], ticker=config["BACKGROUND_TICKER"])
+    realtime = Realtime(
+        socketio, service, config["TALLY_INTERVAL"], ticker=config["BACKGROUND_TICKER"], limits=SocketLimits(config)
+    )
     realtime.register()
     app.extensions[REALTIME] = realtime
 
+    if config.get("PUBLIC_URL"):
+        config["TRUSTED_HOSTS"] = links.trusted_hosts(config["PUBLIC_URL"], config.get("ALLOWED_HOSTS", ()))
+    limiter = http_limiter(app)
+    limiter.limit(sessions_per_address, methods=["POST"], error_message=SESSIONS_MESSAGE)(sessions)
     for blueprint in (frameworks, sessions, organizations_api, organizations_pages, pages):
         app.register_blueprint(blueprint)
+    if config["TRUSTED_PROXIES"]:
+        # outside Socket.IO's middleware, so socket handlers see the client's address too
+        hops = config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     register_error_handlers(app)
     app.after_request(security_headers)
     shared = {"constants": protocol.client_constants(), "palette": scale.css_variables()}
@@ -51,11 +65,14 @@ def security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     if response.mimetype == "text/html":
-        host = request.host
+        try:
+            sockets = f" ws://{request.host} wss://{request.host}"
+        except SecurityError:  # a Host header the server does not answer to: its error page
+            sockets = ""
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            f"img-src 'self' data:; connect-src 'self' ws://{host} wss://{host}; object-src 'none'; "
+            f"img-src 'self' data:; connect-src 'self'{sockets}; object-src 'none'; "
             "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
     return response

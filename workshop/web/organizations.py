@@ -12,7 +12,7 @@ from ..core import protocol
 from ..core.errors import NotFound
 from ..core.organizations import MAX_REVIEW_MONTHS, MIN_REVIEW_MONTHS
 from ..core.protocol import MAX_ORGANIZATION, Payload
-from .errors import bearer
+from .errors import bearer, json_body
 from .extension import service
 
 organizations_api = Blueprint("organizations_api", __name__, url_prefix="/api/orgs")
@@ -20,7 +20,7 @@ organizations_pages = Blueprint("organizations_pages", __name__)
 
 
 def organization_name(name: str) -> str:
-    name = protocol.clean_text(name)
+    name = protocol.clean_name(name)
     if not name or len(name) > MAX_ORGANIZATION:
         raise NotFound("no organisation by that name")
     return name
@@ -40,8 +40,7 @@ def organization(name):
 @organizations_api.patch("/<path:name>")
 def update_organization(name):
     """Change the review interval: ``{"review_months": 1..60}``."""
-    data = request.get_json(silent=True)
-    payload = Payload(data if data is not None else {}, ("review_months",))
+    payload = Payload(json_body(), ("review_months",))
     months = payload.integer("review_months", MIN_REVIEW_MONTHS, MAX_REVIEW_MONTHS, required=True)
     updated = service().organizations.set_review_months(organization_name(name), bearer(), months)
     return {"name": updated.name, "created_at": updated.created_at, "review_months": updated.review_months}
@@ -50,5 +49,5 @@ def update_organization(name):
 @organizations_pages.get("/org/<path:name>")
 def organization_page(name):
     """The organisation page; its data comes from /api/orgs/<name> with the key the page holds."""
-    name = protocol.clean_text(name)[:MAX_ORGANIZATION]
+    name = protocol.clean_name(name)[:MAX_ORGANIZATION]
     return render_template("org.html", name=name, api_url=f"/api/orgs/{quote(name, safe='')}")

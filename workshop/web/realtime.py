@@ -21,10 +21,14 @@ from ..core import protocol, snapshots
 from ..core.errors import BadRequest, Forbidden, NotFound, WorkshopError
 from ..service import Participant, Workshops
 from . import links
+from .limits import LIMIT_SETTINGS, SocketLimits, client_address
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL = 10.0
+# A session nothing happened in is looked at this often (a countdown set through another process,
+# say); sessions with votes, presence changes or a countdown ending are looked at on the tick.
+SWEEP_INTERVAL = 5.0
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,16 @@ INTERNAL_ACK = {
 class Realtime:
     """The Socket.IO adapter of one server process."""
 
-    def __init__(self, socketio: SocketIO, service: Workshops, tally_interval: float = 0.1, ticker: bool = True):
+    def __init__(
+        self,
+        socketio: SocketIO,
+        service: Workshops,
+        tally_interval: float = 0.1,
+        ticker: bool = True,
+        limits: SocketLimits | None = None,
+    ):
         self.socketio = socketio
+        self.limits = limits or SocketLimits({**LIMIT_SETTINGS, "RATE_LIMITS": False})
         self.room = service.room
         self.now = service.room.now  # the store's clock: tests move it instead of waiting
         self.tally_interval = tally_interval
@@ -65,6 +77,8 @@ class Realtime:
         self._ticker = None
         self._ticker_lock = threading.Lock()
         self._last_heartbeat = 0.0
+        self._last_sweep = 0.0
+        self._deadlines: dict[str, float] = {}  # code -> when its countdown ends (set on this process)
 
     # --- registration ---------------------------------------------------------------------------
 
@@ -151,7 +165,15 @@ class Realtime:
         if identity is not None and identity.participant is not None and command.participant_token is None:
             # one connection is one phone: it cannot mint participant after participant
             raise Forbidden("this connection has joined already; resume with your participant token")
-        joined = self.room.join(command)
+        address = client_address()
+        self.limits.before_join(request.sid, address)
+        if command.participant_token is None:
+            self.limits.new_participant(address, command.code)
+        try:
+            joined = self.room.join(command)
+        except (NotFound, Forbidden):  # a wrong code, or another session's token: counted
+            self.limits.failed_join(request.sid, address)
+            raise
         self.bind(Identity(snapshots.PARTICIPANT, command.code, joined.participant))
         self.room.connected(request.sid, joined.participant)
         self.mark_dirty(command.code)
@@ -178,6 +200,7 @@ class Realtime:
     def on_host(self, identity, command: protocol.Host):
         self.room.check_facilitator(command.code, command.token)
         self.bind(Identity(snapshots.FACILITATOR, command.code))
+        self.watch_timer(command.code)
         return {
             "state": self.room.state(command.code, snapshots.FACILITATOR),
             "links": {
@@ -220,7 +243,16 @@ class Realtime:
 
     def on_timer(self, identity: Identity, command: protocol.Timer):
         self.room.set_timer(identity.code, command.seconds)
+        self.watch_timer(identity.code)
         return self.changed(identity.code)
+
+    def watch_timer(self, code: str) -> None:
+        """Remember when the session's countdown ends, so the tick looks at it then (and not before)."""
+        timer = self.room.timer(code)
+        if timer is None:
+            self._deadlines.pop(code, None)
+        else:
+            self._deadlines[code] = timer.ends_at
 
     def on_spotlight(self, identity: Identity, command: protocol.Spotlight):
         self.room.set_spotlight(identity.code, command.practice, command.show_reasons, command.show_segments)
@@ -228,6 +260,7 @@ class Realtime:
 
     def on_settings(self, identity: Identity, command: protocol.SettingsUpdate):
         self.room.update_settings(identity.code, command)
+        self.mark_dirty(identity.code)  # automatic reveal turned on: everyone may have voted already
         return self.changed(identity.code)
 
     def on_roster(self, identity: Identity, command):
@@ -277,16 +310,29 @@ class Realtime:
                 log.exception("tally loop failed; continuing")
 
     def tick(self) -> None:
-        """Send coalesced tallies, run automatic reveals and timers, beat the presence heart."""
-        if self.now() - self._last_heartbeat >= HEARTBEAT_INTERVAL:
-            self._last_heartbeat = self.now()
+        """Send coalesced tallies, run automatic reveals and timers, beat the presence heart.
+
+        The work follows what happens, not how many sessions are open: a session is looked at when
+        a vote or a connection changed it here, when its countdown ends, or every SWEEP_INTERVAL
+        while a facilitator watches it from this process."""
+        now = self.now()
+        if now - self._last_heartbeat >= HEARTBEAT_INTERVAL:
+            self._last_heartbeat = now
             self.room.heartbeat()
             # presence of other processes' phones may have changed: refresh every watched count
             for code in {identity.code for identity in list(self.connections.values())}:
                 self.mark_dirty(code)
         with self._dirty_lock:
             dirty, self._dirty = self._dirty, set()
-        for code in self._watched_codes():
+        due = set(dirty)  # someone voted or came or went: everyone present may have voted now
+        for code, ends_at in list(self._deadlines.items()):
+            if ends_at <= now:
+                due.add(code)
+                self._deadlines.pop(code, None)
+        if now - self._last_sweep >= SWEEP_INTERVAL:
+            self._last_sweep = now
+            due |= self._watched_codes()
+        for code in due:
             if self._each(code, self._reveal_if_due):
                 dirty.discard(code)
         for code in dirty:

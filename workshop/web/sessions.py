@@ -13,19 +13,10 @@ from ..core import protocol
 from ..core.errors import BadRequest
 from ..core.snapshots import framework_view
 from . import links
-from .errors import bearer
+from .errors import bearer, json_body
 from .extension import realtime, service
 
 sessions = Blueprint("sessions", __name__, url_prefix="/api/sessions")
-
-
-def json_body() -> dict:
-    if not request.is_json:
-        raise BadRequest("send a JSON body with Content-Type: application/json")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("the body is not valid JSON")
-    return data
 
 
 def facilitator_code(code: str) -> str:
