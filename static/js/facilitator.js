@@ -281,7 +281,13 @@ function render() {
 
 function renderPeople() {
   const count = people();
-  $("[data-people]").textContent = `${count.present} here · ${count.joined} joined`;
+  const most = state.settings.max_participants;
+  const full = count.joined >= most;
+  // the room's size shows once it is nearly reached: the facilitator can make room in time
+  $("[data-people]").textContent = `${count.present} here · ${count.joined}${count.joined >= 0.8 * most ? ` of ${most}` : ""} joined${full ? " (full)" : ""}`;
+  $("[data-people]").dataset.full = String(full);
+  const sizeField = $("[data-max-participants]");
+  if (document.activeElement !== sizeField) sizeField.value = String(most);
   for (const element of document.querySelectorAll("[data-present]")) element.textContent = String(count.present);
   for (const element of document.querySelectorAll("[data-joined]")) element.textContent = String(count.joined);
 }
@@ -784,6 +790,11 @@ $("[data-roster-details]").addEventListener("toggle", async (event) => {
     h("p", {}, `${ack.present} here, ${ack.joined} joined; ${ack.anonymous} without a name.`),
     here.length ? h("p", { "data-roster-here": "" }, h("strong", {}, "Here: "), here.map((person) => person.name).join(", ")) : null,
     away.length ? h("p", { class: "muted" }, h("strong", {}, "Joined, now away: "), away.map((person) => person.name).join(", ")) : null);
+});
+$("[data-action=save-max-participants]").addEventListener("click", async () => {
+  const value = Number($("[data-max-participants]").value);
+  const ack = await act(EVENTS.SETTINGS, { max_participants: value });
+  $("[data-room-size-status]").textContent = ack && ack.ok ? " Saved." : "";
 });
 $("[data-join-base]").textContent = joinUrl.replace(/\/join\/.*/, "");
 $("[data-action=copy-facilitator-link]").addEventListener("click", async () => {

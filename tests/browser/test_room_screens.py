@@ -258,3 +258,22 @@ def test_every_state_is_screenshotted_for_review(pages, server, room, scheme):
     expect(projector.locator("[data-view=final]")).to_be_visible()
     expect(phone.locator("[data-view=closed]")).to_be_visible()
     shots("closed")
+
+
+def test_a_full_room_shows_in_the_header_and_the_facilitator_makes_room(pages, server, room):
+    session, host, people = room
+    page = pages.open(session["facilitator_url"])
+    host.call("settings", {"max_participants": 6})
+    expect(page.locator("[data-people]")).to_have_text("6 here · 6 of 6 joined (full)")
+    late = Phone(server.url)
+    try:
+        assert late.call("join", {"code": session["code"]})["error"] == "full"
+        page.locator("[data-action=show-join]").click()
+        page.locator("[data-room-size] summary").click()
+        page.locator("[data-max-participants]").fill("20")
+        page.locator("[data-action=save-max-participants]").click()
+        expect(page.locator("[data-room-size-status]")).to_have_text(" Saved.")
+        expect(page.locator("[data-people]")).to_have_text("6 here · 6 joined")
+        assert late.call("join", {"code": session["code"]})["ok"]
+    finally:
+        late.close()

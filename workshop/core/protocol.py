@@ -484,6 +484,7 @@ def client_constants() -> dict:
             "segment_name": MAX_SEGMENT_NAME,
             "session_notes": MAX_SESSION_NOTES,
             "timer_seconds": MAX_TIMER_SECONDS,
+            "max_participants": MAX_PARTICIPANTS,
         },
         "code": {"alphabet": CODE_ALPHABET, "length": CODE_LENGTH},
     }
