@@ -161,7 +161,14 @@ async def benchmark(options):
     }
     try:
         session = http(
-            "POST", servers[0]["url"] + "/api/sessions", {"framework": "forrester-path", "title": "Capacity benchmark"}
+            "POST",
+            servers[0]["url"] + "/api/sessions",
+            {
+                "framework": "forrester-path",
+                "title": "Capacity benchmark",
+                # a room this size is one its facilitator made room for (the default is 1,000)
+                "settings": {"max_participants": max(1000, options.phones)},
+            },
         )
         code = session["code"]
         host = Client(servers[0]["url"])
