@@ -321,3 +321,23 @@ def test_a_deleted_session_leaves_no_trace_in_the_database_file(
     raw = b"".join(open(name, "rb").read() for name in (path, path + "-wal") if __import__("os").path.exists(name))
     for secret in (b"Hummingbird", b"Ada Lovelace", b"a very telling reason"):
         assert secret not in raw
+
+
+@pytest.mark.parametrize("spelling", ["on", "y", "True!", "2", "", "dryrun"])
+def test_a_dry_run_flag_with_an_unknown_value_is_a_400_and_deletes_nothing(client, service, new_session, spelling):
+    session = new_session()
+    url = f"/api/sessions/{session['code']}?dry_run={spelling}"
+    response = client.delete(url, headers=auth(session["facilitator_token"]))
+    assert response.status_code == 400 and response.json["error"] == "bad_request"
+    assert "dry_run" in response.json["message"]
+    assert client.get(f"/api/sessions/{session['code']}").status_code == 200
+
+
+@pytest.mark.parametrize("spelling", ["1", "true", "yes", "TRUE", " True "])
+def test_the_documented_spellings_of_dry_run_only_preview(client, new_session, spelling):
+    session = new_session()
+    response = client.delete(
+        f"/api/sessions/{session['code']}", query_string={"dry_run": spelling}, headers=auth(session["facilitator_token"])
+    )
+    assert response.status_code == 200 and response.json["deleted"] is False
+    assert client.get(f"/api/sessions/{session['code']}").status_code == 200
