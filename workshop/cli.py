@@ -81,7 +81,7 @@ def cli() -> None:
 
 
 def rate_limits_from_environment() -> dict:
-    """``WORKSHOP_JOINS_PER_ADDRESS=400/second`` and the like: each limit of docs/deployment.md."""
+    """``WORKSHOP_JOINS_PER_ADDRESS=2000/second;10000/hour`` and the like: each limit of docs/deployment.md."""
     import os
 
     from limits import parse_many
@@ -96,7 +96,7 @@ def rate_limits_from_environment() -> dict:
                 parse_many(value)
             except ValueError:
                 raise click.BadParameter(
-                    f"{value!r} is not a rate such as 250/second;5000/hour", param_hint=f"WORKSHOP_{name}"
+                    f"{value!r} is not a rate such as 1000/second;5000/hour", param_hint=f"WORKSHOP_{name}"
                 ) from None
             found[name] = value
     return found

@@ -4,7 +4,7 @@ A venue's phones usually share one NAT address, so a limit per address must let 
 at once: 2,000 phones joining at 200 a second through one address is a real room, and passes. What
 a flood does that a room does not is to keep going (thousands of new participants an hour from one
 address, one session), to fail (a script guessing codes fails nearly every time), or to create
-sessions by the thousand. Each limit is a ``limits`` rate string ("250/second;5000/hour") in the
+sessions by the thousand. Each limit is a ``limits`` rate string ("1000/second;5000/hour") in the
 app's config, listed with its default in docs/deployment.md.
 
 The counters live in memory (one process), or in Redis when the processes share a message queue
@@ -25,8 +25,9 @@ from ..core.errors import RateLimited
 
 LIMIT_SETTINGS = {
     # new participants (not resumed ones) from one client address, and into one session
-    "JOINS_PER_ADDRESS": "250/second;5000/hour",
-    "JOINS_PER_SESSION": "250/second",
+    # (per second generously: a room arriving at 200 a second reaches a busy server in bursts)
+    "JOINS_PER_ADDRESS": "1000/second;5000/hour",
+    "JOINS_PER_SESSION": "1000/second",
     # joins refused (no such session, a token of another session): a mistyped code is fine, a
     # script walking through codes is slowed to a crawl
     "FAILED_JOINS_PER_ADDRESS": "120/minute",
