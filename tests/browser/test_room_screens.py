@@ -277,3 +277,27 @@ def test_a_full_room_shows_in_the_header_and_the_facilitator_makes_room(pages, s
         assert late.call("join", {"code": session["code"]})["ok"]
     finally:
         late.close()
+
+
+def test_the_phone_header_keeps_a_long_title_readable_and_compact_with_large_text(pages, server, room):
+    session, host, people = room
+    phone = pages.open(session["join_url"], viewport={"width": 320, "height": 640}, has_touch=True, is_mobile=True)
+    phone.locator("[data-name]").fill("Alexandra Konstantinopoulou-Smythe")
+    phone.locator("[data-action=join]").click()
+    host.call("open", {"practice": "repair-identify"})
+    expect(phone.locator("[data-view=vote]")).to_be_visible()
+    phone.locator("[data-large-text]").click()
+    title = phone.locator("[data-session-name]")
+    expect(title).to_have_text(session_title := "A long session title for the back row of a large room")
+    screenshot(phone, "phone-320-header-large-text")
+    box = title.bounding_box()
+    header = phone.locator(".phone-header").bounding_box()
+    # two lines of the title are shown (never cut to a few letters), and the header stays compact
+    assert box["width"] >= 0.55 * 320, f"the title gets {box['width']} px of 320"
+    shown = phone.evaluate(
+        "(element) => element.scrollHeight <= element.clientHeight + 1 || element.clientHeight / parseFloat(getComputedStyle(element).lineHeight)",
+        title.element_handle(),
+    )
+    assert shown is True or shown >= 1.9, f"only {shown} lines of {session_title!r} show"
+    assert header["height"] <= 0.22 * 640, f"the header takes {header['height']} px of 640"
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 320

@@ -337,7 +337,9 @@ def test_a_dry_run_flag_with_an_unknown_value_is_a_400_and_deletes_nothing(clien
 def test_the_documented_spellings_of_dry_run_only_preview(client, new_session, spelling):
     session = new_session()
     response = client.delete(
-        f"/api/sessions/{session['code']}", query_string={"dry_run": spelling}, headers=auth(session["facilitator_token"])
+        f"/api/sessions/{session['code']}",
+        query_string={"dry_run": spelling},
+        headers=auth(session["facilitator_token"]),
     )
     assert response.status_code == 200 and response.json["deleted"] is False
     assert client.get(f"/api/sessions/{session['code']}").status_code == 200
