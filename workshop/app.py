@@ -1,42 +1,16 @@
 """The Flask application factory."""
 
-import time
 from pathlib import Path
 
 from flask import Flask
 
 from . import web
+from .config import DEFAULTS
 from .frameworks import BUILTIN_DIRECTORY, load_frameworks
 from .service import RenderLimits, Workshops
 from .store import open_store
-from .web.limits import LIMIT_SETTINGS
 
 PACKAGE = Path(__file__).resolve().parent
-DEFAULTS = {
-    "DATABASE": "sessions/workshop.db",
-    "FRAMEWORK_DIRS": [],
-    "PUBLIC_URL": None,
-    "ASYNC_MODE": "threading",
-    "MESSAGE_QUEUE": None,
-    "MESSAGE_QUEUE_CHANNEL": "cx-workshop",
-    "CORS_ORIGINS": None,
-    # behind a round-robin proxy with several processes, long-polling would need sticky sessions
-    "WEBSOCKET_ONLY": False,
-    "TALLY_INTERVAL": 0.1,
-    "BACKGROUND_TICKER": True,
-    "MAX_PAYLOAD_BYTES": 64 * 1024,
-    "MAX_CONTENT_LENGTH": 256 * 1024,
-    "CLOCK": time.time,  # epoch seconds; tests pass a clock they can move
-    "OFFLOAD": None,  # runs CPU-heavy work off the event loop (serve.py sets it for gevent/eventlet)
-    "PDF_RENDERS": 1,  # PDFs rendered at once; each takes a core for seconds on a large session
-    "PDF_QUEUE": 4,  # PDFs that wait their turn; the next request is answered 503 "busy"
-    "RENDER_IN_CHILD": None,  # render PDFs in a child process; None: yes under gevent and eventlet
-    "ALLOWED_HOSTS": [],  # host names besides PUBLIC_URL's, loopback and this machine's addresses
-    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For gives the client's address
-    "RATE_LIMITS": True,
-    "RATE_LIMIT_STORAGE": None,  # limits' storage URI; None: the Redis message queue, else memory
-    **LIMIT_SETTINGS,  # the rate limits themselves (web/limits.py, docs/deployment.md)
-}
 
 
 def site_folder(name: str) -> str:

@@ -81,25 +81,13 @@ def cli() -> None:
 
 
 def rate_limits_from_environment() -> dict:
-    """``WORKSHOP_JOINS_PER_ADDRESS=2000/second;10000/hour`` and the like: each limit of docs/deployment.md."""
+    """``WORKSHOP_JOINS_PER_ADDRESS=2000/second;10000/hour`` and the like: each limit of
+    docs/deployment.md (checked when the app starts)."""
     import os
 
-    from limits import parse_many
+    from .config import LIMIT_SETTINGS
 
-    from .web.limits import LIMIT_SETTINGS
-
-    found = {}
-    for name in LIMIT_SETTINGS:
-        value = os.environ.get(f"WORKSHOP_{name}")
-        if value:
-            try:
-                parse_many(value)
-            except ValueError:
-                raise click.BadParameter(
-                    f"{value!r} is not a rate such as 1000/second;5000/hour", param_hint=f"WORKSHOP_{name}"
-                ) from None
-            found[name] = value
-    return found
+    return {name: os.environ[f"WORKSHOP_{name}"] for name in LIMIT_SETTINGS if os.environ.get(f"WORKSHOP_{name}")}
 
 
 @cli.command()
@@ -193,6 +181,7 @@ def serve(host, port, database, framework_dirs, async_mode, public_url, message_
     import logging
 
     from . import serve as server
+    from .config import ConfigError
     from .core.errors import FrameworkError
     from .store.database import DatabaseUnusable
 
@@ -217,7 +206,7 @@ def serve(host, port, database, framework_dirs, async_mode, public_url, message_
         server.run(config, host, port, async_mode, access_log=access_log)
     except FrameworkError as error:
         raise Stop(f"invalid framework file: {error}", status=2) from None
-    except (server.StartError, DatabaseUnusable, OSError) as error:
+    except (server.StartError, DatabaseUnusable, ConfigError, OSError) as error:
         raise Stop(f"cannot start the server: {error}") from None
 
 

@@ -90,3 +90,19 @@ def test_nothing_creates_a_socketio_server_at_import_time():
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 called = ast.unparse(node.value.func)
                 assert called not in {"SocketIO", "Flask", "open_store"}, f"{path}: {ast.unparse(node)}"
+
+
+def test_the_configuration_module_imports_only_the_standard_library():
+    """The command line reads it before ``serve`` monkey-patches the standard library for gevent."""
+    import ast
+    import sys
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "workshop" / "config.py"
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)

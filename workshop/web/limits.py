@@ -5,7 +5,7 @@ at once: 2,000 phones joining at 200 a second through one address is a real room
 a flood does that a room does not is to keep going (thousands of new participants an hour from one
 address, one session), to fail (a script guessing codes fails nearly every time), or to create
 sessions by the thousand. Each limit is a ``limits`` rate string ("1000/second;5000/hour") in the
-app's config, listed with its default in docs/deployment.md.
+app's config (``workshop.config.LIMIT_SETTINGS``), listed with its default in docs/deployment.md.
 
 The counters live in memory (one process), or in Redis when the processes share a message queue
 on Redis, so several processes count together. HTTP routes are limited with Flask-Limiter (the same
@@ -21,20 +21,8 @@ from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from ..config import ConfigError
 from ..core.errors import RateLimited
-
-LIMIT_SETTINGS = {
-    # new participants (not resumed ones) from one client address, and into one session
-    # (per second generously: a room arriving at 200 a second reaches a busy server in bursts)
-    "JOINS_PER_ADDRESS": "1000/second;5000/hour",
-    "JOINS_PER_SESSION": "1000/second",
-    # joins refused (no such session, a token of another session): a mistyped code is fine, a
-    # script walking through codes is slowed to a crawl
-    "FAILED_JOINS_PER_ADDRESS": "120/minute",
-    "FAILED_JOINS_PER_CONNECTION": "10/minute",
-    # sessions (and with them organisations) created from one address
-    "SESSIONS_PER_ADDRESS": "30/minute;300/day",
-}
 
 
 def storage_uri(config) -> str:
@@ -60,7 +48,10 @@ class Rule:
 
     @classmethod
     def from_config(cls, config, name: str) -> "Rule":
-        return cls(name, tuple(parse_many(config[name])))
+        try:
+            return cls(name, tuple(parse_many(config[name])))
+        except ValueError:
+            raise ConfigError(f"{name} is {config[name]!r}, not a rate such as 1000/second;5000/hour") from None
 
 
 class SocketLimits:

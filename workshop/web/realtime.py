@@ -16,12 +16,13 @@ from functools import wraps
 from flask import request
 from flask_socketio import SocketIO, join_room, leave_room
 
+from ..config import LIMIT_SETTINGS
 from ..core import assessment as rules
 from ..core import protocol, snapshots
 from ..core.errors import BadRequest, Forbidden, NotFound, WorkshopError
 from ..service import Participant, Workshops
 from . import links
-from .limits import LIMIT_SETTINGS, SocketLimits, client_address
+from .limits import SocketLimits, client_address
 
 log = logging.getLogger(__name__)
 
