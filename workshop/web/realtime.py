@@ -89,6 +89,8 @@ class Realtime:
         self.event(protocol.SETTINGS, protocol.parse_settings_update, roles=facilitator)(self.on_settings)
         self.event(protocol.NOTES, protocol.parse_notes, roles=facilitator)(self.on_notes)
         self.event(protocol.ROSTER, protocol.parse_empty, roles=facilitator)(self.on_roster)
+        self.event(protocol.PREWORK, protocol.parse_prework, roles=facilitator)(self.on_prework)
+        self.event(protocol.ACCEPT_AGREED, protocol.parse_accept_agreed, roles=facilitator)(self.on_accept_agreed)
 
     def event(self, name: str, parse: Callable, roles: set[str] | None = None):
         """Wrap a handler: one payload, identity check, validation, errors turned into acks."""
@@ -237,6 +239,14 @@ class Realtime:
         self.room.set_notes(identity.code, notes)
         return self.changed(identity.code)
 
+    def on_prework(self, identity: Identity, schedule):
+        return self.changed(identity.code, self.room.schedule_prework(identity.code, schedule))
+
+    def on_accept_agreed(self, identity: Identity, practice_ids: tuple[str, ...]):
+        change = self.room.accept_agreed(identity.code, practice_ids)
+        accepted = [decision.practice_id for decision in change.decided]
+        return {**self.changed(identity.code, change), "accepted": accepted}
+
     # --- broadcasting -----------------------------------------------------------------------------
 
     def broadcast(self, code: str) -> None:
@@ -289,6 +299,9 @@ class Realtime:
         for code in self._watched_codes():
             if self._each(code, self._reveal_if_due):
                 dirty.discard(code)
+        for code in {identity.code for identity in list(self.connections.values())}:
+            if self._each(code, self._close_prework_if_due):
+                dirty.discard(code)
         for code in dirty:
             self._each(code, self._send_tally)
 
@@ -310,6 +323,15 @@ class Realtime:
 
     def _watched_codes(self) -> set[str]:
         return {identity.code for identity in list(self.connections.values()) if identity.role == snapshots.FACILITATOR}
+
+    def _close_prework_if_due(self, code: str) -> bool:
+        """At pre-work's deadline, tell every phone and the facilitator it is closed (the votes
+        are refused from that second on whether or not this runs)."""
+        change = self.room.close_prework_if_due(code)
+        if change is None:
+            return False
+        self.changed(code, change)
+        return True
 
     def _reveal_if_due(self, code: str) -> bool:
         """Reveal the current round if its countdown ended or everyone present voted

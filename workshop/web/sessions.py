@@ -102,6 +102,25 @@ def summary(code):
     return service().reports.summary(facilitator_code(code))
 
 
+@sessions.get("/<code>/invitation")
+def prework_invitation(code):
+    """The invitation to pre-work, as text to paste into an e-mail or a chat."""
+    code = facilitator_code(code)
+    join_url = links.join_url(code)
+    return {**service().room.invitation(code, join_url).as_dict(), "join_url": join_url}
+
+
+@sessions.get("/<code>/prework.ics")
+def prework_calendar(code):
+    """The pre-work deadline and the workshop as a calendar file (RFC 5545)."""
+    code = facilitator_code(code)
+    response = Response(service().room.calendar(code, links.join_url(code)), mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="cx-prework-{code}.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @sessions.get("/<code>/export")
 def export_session(code):
     """The session summary as a download: ?format=md|csv|json|html|pdf."""
