@@ -383,7 +383,7 @@ def accept_agreed(assessment: Assessment, candidates: Mapping[str, str], practic
 
 
 __all__ = [
-    "CLOSED", "OPEN", "Participation", "PreworkView", "Schedule", "Settled", "Turnout", "accept_agreed",
+    "CLOSED", "OPEN", "PREWORK_ROUND", "Participation", "PreworkView", "Schedule", "Settled", "Turnout", "accept_agreed",
     "agreed_to_accept", "close_prework_if_due", "parse_moment", "participation", "schedule_prework", "settled",
     "settled_where", "turnout", "view",
 ]  # fmt: skip
