@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import scale
 from .frameworks import Framework, framework_to_dict
-from .prework import PreworkView
+from .prework import PreworkView, agreed_to_accept
 from .reasons import Reason
 from .results import SessionResults
 
@@ -140,6 +140,7 @@ def facilitator_state(results: SessionResults, live: Live = Live(), *, with_text
         notes=assessment.notes,
         alpha=None if results.alpha is None else round(results.alpha, 4),
         previous_code=live.previous_code,
+        agreed_to_accept=[view.practice.id for view in agreed_to_accept(results)],
     )
     return state
 

@@ -75,9 +75,10 @@ def create_session():
 
 @sessions.get("/<code>")
 def public_info(code):
-    """What a phone needs before joining: title, organisation, segments, status."""
+    """What a phone needs before joining: title, organisation, segments, status, pre-work's deadline."""
     code = protocol.normalise_code(code)
     assessment = service().room.load(code)
+    prework = service().room.prework_view(code, assessment)
     return {
         "code": code,
         "title": assessment.title,
@@ -85,6 +86,7 @@ def public_info(code):
         "framework": {"id": assessment.framework.id, "name": assessment.framework.name},
         "segments": list(assessment.settings.segments),
         "status": assessment.status,
+        "prework": prework.public_dict() if prework else None,
     }
 
 
