@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from workshop.core import assessment as rules
-from workshop.core import prework, protocol
+from workshop.core import invitation, prework, protocol
 from workshop.core.assessment import Assessment
 from workshop.core.errors import BadRequest, Closed, Conflict, NotOpen
 from workshop.core.prework import Schedule
@@ -369,3 +369,38 @@ def test_a_bad_prework_payload_is_refused_with_a_reason(payload, says):
 def test_a_bad_accept_agreed_payload_is_refused_with_a_reason(payload, says):
     with pytest.raises(BadRequest, match=says):
         protocol.parse_accept_agreed(payload)
+
+
+# --- the invitation and the calendar file -------------------------------------------------------------
+
+
+def test_calendar_lines_fold_at_75_octets_without_splitting_a_character():
+    line = "SUMMARY:" + "Pré-travail, réunion; « atelier » " * 6
+    folded = invitation.fold(line)
+    assert all(len(part.encode("utf-8")) <= 75 for part in folded)
+    assert all(part.startswith(" ") for part in folded[1:])
+    assert "".join(part[1:] if index else part for index, part in enumerate(folded)) == line
+
+
+def test_calendar_text_escapes_what_rfc_5545_reserves():
+    assert invitation.escape("a, b; c\\d\ne") == "a\\, b\\; c\\\\d\\ne"
+
+
+def test_the_calendar_file_parses_with_an_independent_reader(clock):
+    import icalendar
+
+    state = started(clock, 24, workshop_at=moment(clock, 48), workshop_given=True, workshop_minutes=90)
+    text = invitation.calendar(
+        code="ABCDEF", title="Q3, Café; «Nord»", prework=state.prework, join_url="http://x.test/join/ABCDEF",
+        host="x.test", sequence=7, now=clock(),
+    )  # fmt: skip
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    events = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert [str(event["SUMMARY"]) for event in events] == ["Pre-work due: Q3, Café; «Nord»", "Q3, Café; «Nord»"]
+    assert {str(event["UID"]) for event in events} == {"prework-deadline-ABCDEF@x.test", "workshop-ABCDEF@x.test"}
+    assert events[1]["DTEND"].dt - events[1]["DTSTART"].dt == timedelta(minutes=90)
+
+
+@pytest.mark.parametrize("practices, minutes", [(1, 5), (13, 10), (40, 30)])
+def test_the_invitation_says_roughly_how_long_it_takes(practices, minutes):
+    assert invitation.minutes_needed(practices) == minutes
