@@ -549,7 +549,7 @@ function preworkCard() {
       h("span", { class: "small muted" }, "You see the list first.")) : null,
     revealed ? h("p", { class: "small", "data-prework-divided": "" }, divided.length
       ? `${divided.length} practice${divided.length === 1 ? "" : "s"} divide${divided.length === 1 ? "s" : ""} the group: the discussion queue lists ${divided.length === 1 ? "it" : "them"} first. Discuss, then re-vote: the room's round is measured against pre-work.`
-      : "No practice divides the group.") : null,
+      : "No divided practice is left to discuss.") : null,
     revealed ? null : h("details", { class: "small", "data-keep-open": "prework-reopen" },
       h("summary", {}, "Reopen with a new deadline"),
       (() => {
