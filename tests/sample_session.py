@@ -13,11 +13,16 @@ overrides: the largest ordinary session, the one the executive page must still f
 suggesting another stage.
 
 ``profile_report``: Forrester's practices in a framework that gives no stage verdict.
+
+``prework_report``: Forrester's path answered in pre-work, then the room: agreed practices accepted
+together, two divided ones re-voted with people who did no pre-work.
 """
 
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 from workshop.core import assessment as rules
+from workshop.core import prework
 from workshop.core.assessment import Assessment, Settings
 from workshop.core.frameworks import STAGE_VOTE, STAGE_VOTE_ID, framework_from_dict, framework_to_dict
 from workshop.core.report import build_report
@@ -301,3 +306,59 @@ def foundations_report():
     )
     state = _open_and_reveal(state, sorted({practice for practice, *_ in votes}))
     return build_report(build_results(state, votes), participants=10, reasons={}, generated_at=GENERATED_AT)
+
+
+# --- pre-work ------------------------------------------------------------------------------------
+
+PARIS = timezone(timedelta(hours=1))
+PREWORK_DEADLINE = datetime(2025, 3, 14, 17, tzinfo=PARIS)
+WORKSHOP = datetime(2025, 3, 17, 9, tzinfo=PARIS)
+PREWORK_PATTERNS = (AGREED_REPEATABLE, AGREED_SYSTEMATIC, SPLIT, POLARISED, AGREED_MISSING, LEANING_AD_HOC)
+REVOTE = {"ad_hoc": 9, "repeatable": 3}  # the room's round of a practice that divided pre-work: 12 people
+
+
+def prework_report(*, newcomers: int = 3):
+    """Forrester's thirteen requirements answered in pre-work by ten people (eight finished); in the
+    room the agreed ones are accepted together, the split and polarised ones re-voted by nine of
+    them and ``newcomers`` who did no pre-work, one of those recorded, and the session closed."""
+    framework = FRAMEWORKS["forrester-path"]
+    practices = [practice.id for practice in framework.practices]
+    state = Assessment(
+        code="PRW4RK",
+        title="Pre-work, then the room",
+        organization="Northwind Insurance",
+        team="Claims",
+        framework=framework,
+        settings=Settings(),
+        created_at="2025-03-10T08:00:00Z",
+    )
+    start = datetime(2025, 3, 10, 9, tzinfo=PARIS).timestamp()
+    schedule = prework.Schedule(PREWORK_DEADLINE, WORKSHOP, workshop_given=True)
+    state = prework.schedule_prework(state, schedule, start).assessment
+    room = WORKSHOP.timestamp() + 300
+    state = prework.close_prework_if_due(state, room).assessment
+    state = rules.reveal(state, rules.ALL, now=room).assessment
+    votes = {}
+    for index, practice in enumerate(practices):
+        votes.update(_counts(practice, PREWORK_PATTERNS[index % len(PREWORK_PATTERNS)]))
+    results = build_results(state, votes)
+    agreed = {view.practice.id: view.computed_level for view in prework.agreed_to_accept(results)}
+    state = prework.accept_agreed(state, agreed, list(agreed)).assessment
+    divided = [practices[2], practices[3]]
+    for practice in divided:
+        state = rules.revote(state, practice).assessment
+        votes.update(_counts(practice, REVOTE, number=2))
+        state = rules.reveal(state, practice, now=room).assessment
+    state = _consolidate(state, votes, divided[0])
+    state = _closed(state, "2025-03-17T10:00:00Z")
+    answers = [(person, 1, 13 if person < 8 else 6) for person in range(10)]
+    answers += [(person, 2, 2) for person in range(12 - newcomers)] + [(100 + n, 2, 2) for n in range(newcomers)]
+    view = prework.view(state, answers, room)
+    return build_report(
+        build_results(state, votes),
+        participants=10 + newcomers,
+        reasons={(practices[2], 1): [("missing", "Nobody owns the fix list"), ("repeatable", "Claims has a board")]},
+        generated_at=GENERATED_AT,
+        prework_view=view,
+        answers=answers,
+    )

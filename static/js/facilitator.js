@@ -4,7 +4,7 @@
 import { Connection, showStatus } from "./connection.js";
 import { distributionChart, heatMap, labelBadge, ladder, levelChip, practiceLevel, profileChart, verdict } from "./charts.js";
 import { Countdown } from "./countdown.js";
-import { FORMATS, downloadSummary } from "./downloads.js";
+import { FORMATS, download, downloadSummary } from "./downloads.js";
 import { indexFramework } from "./framework.js";
 import { ALL, EVENTS, LEVEL_LABELS, LIMITS, STORAGE } from "./protocol.js";
 import { $, announce, bootstrap, counted, decimal, h, paintCount, percent, readStorage, rememberSession, replace, writeStorage } from "./dom.js";
@@ -124,6 +124,11 @@ function receiveTally(next) {
   if (!state || next.version < state.version) return;
   tally = next;
   renderPeople();
+  if (next.prework) {
+    for (const [name, value] of Object.entries(next.prework)) {
+      for (const element of document.querySelectorAll(`[data-prework-${name}]`)) element.textContent = String(value);
+    }
+  }
   for (const [id, votes] of Object.entries(next.votes)) {
     paintCount(id, votes);
   }
@@ -168,6 +173,10 @@ function runOfShow(row) {
   const spotlighted = state.spotlight && state.spotlight.practice === id;
   if (row.status === "pending") {
     return { primary: button("open", ["Open for votes ", h("kbd", {}, "o")], () => act(EVENTS.OPEN, { practice: id })), secondary: [] };
+  }
+  if (row.status === "open" && preworkOpen()) {
+    return { primary: null, secondary: [h("span", { class: "small muted", "data-waits-for-prework": "" },
+      "Pre-work is open: the answers stay hidden until you close it and reveal them in the room.")] };
   }
   if (row.status === "open") {
     return {
@@ -253,7 +262,8 @@ function render() {
   replace(root,
     headerCard(),
     closed ? verdictCard() : null,
-    state.status === "running" && !state.practices.some((p) => p.status !== "pending") ? joinCard() : null,
+    state.status === "running" && (!state.practices.some((p) => p.status !== "pending") || preworkOpen()) ? joinCard() : null,
+    preworkCard(),
     organizationKeyCard(),
     h("div", { class: "host-grid" },
       h("aside", { class: "card", "aria-label": "Practices" }, practiceList()),
@@ -308,8 +318,9 @@ function headerCard() {
       h("div", { class: "toolbar session-toolbar", role: "toolbar", "aria-label": "Session actions" },
         h("button", { type: "button", "data-action": "open-all", onclick: () => act(EVENTS.OPEN, { practice: ALL }) },
           "Open all (self-paced)"),
-        h("button", { type: "button", "data-action": "reveal-all", onclick: () => act(EVENTS.REVEAL, { practice: ALL }) },
-          "Reveal all open"),
+        h("button", { type: "button", "data-action": "reveal-all", disabled: preworkOpen() || null,
+          title: preworkOpen() ? "Pre-work is open: close it first" : null,
+          onclick: () => act(EVENTS.REVEAL, { practice: ALL }) }, "Reveal all open"),
         h("label", { class: "row inline-check" },
           h("input", { type: "checkbox", "data-action": "auto-reveal", checked: state.settings.auto_reveal || null,
             onchange: (event) => act(EVENTS.SETTINGS, { auto_reveal: event.target.checked }) }),
@@ -368,6 +379,212 @@ function joinCard() {
         h("div", { class: "code", "data-code": "" }, code),
         h("p", { class: "small muted" }, h("span", { "data-joined": "" }, String(people().joined)), " joined so far. Open a practice when people have joined; the join info stays one click away (Join info, or the q key)."))));
 }
+
+// --- pre-work -----------------------------------------------------------------------------------------
+const MOMENT = new Intl.DateTimeFormat(undefined, {
+  weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+});
+let invitation = null; // {subject, text} once fetched
+
+function preworkOpen() {
+  return Boolean(state.prework) && state.prework.status === "open";
+}
+
+/** A datetime-local value ("2025-03-14T17:00", this device's time) as ISO 8601 with its offset. */
+function withOffset(value) {
+  const date = new Date(value);
+  if (!value || Number.isNaN(date.getTime())) return null;
+  const minutes = -date.getTimezoneOffset();
+  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+  return `${value.length === 16 ? `${value}:00` : value}${minutes >= 0 ? "+" : "-"}${pad(minutes / 60)}:${pad(minutes % 60)}`;
+}
+
+/** An ISO moment as a datetime-local value in this device's time zone. */
+function localInput(iso) {
+  const date = new Date(iso);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function later(iso, days) {
+  return localInput(new Date(new Date(iso).getTime() + days * 86400000).toISOString());
+}
+
+async function schedulePrework(deadlineField, workshopField, minutesField) {
+  const deadline = withOffset(deadlineField.value);
+  if (!deadline) {
+    deadlineField.setAttribute("aria-invalid", "true");
+    deadlineField.focus();
+    return alertUser("Choose the date and time pre-work closes.");
+  }
+  const payload = { deadline };
+  if (workshopField) {
+    payload.workshop_at = workshopField.value ? withOffset(workshopField.value) : null;
+    if (minutesField && minutesField.value) payload.workshop_minutes = Number(minutesField.value);
+  }
+  const ack = await act(EVENTS.PREWORK, payload);
+  if (ack && ack.ok) {
+    sent(deadlineField.id, workshopField && workshopField.id, minutesField && minutesField.id);
+    invitation = null;
+    announce("Pre-work is open until " + MOMENT.format(new Date(deadline)) + ".");
+    render();
+  }
+}
+
+function scheduleFields(prefix, prework) {
+  const deadline = h("input", { type: "datetime-local", id: `${prefix}-deadline`, required: true, "data-prework-deadline-input": "",
+    value: prework ? later(prework.deadline, 1) : later(new Date().toISOString(), 7).slice(0, 11) + "17:00" });
+  const workshop = h("input", { type: "datetime-local", id: `${prefix}-workshop`, "data-prework-workshop-input": "",
+    value: prework && prework.workshop_at ? localInput(prework.workshop_at) : "" });
+  const minutes = h("input", { type: "number", id: `${prefix}-minutes`, min: 15, max: 480, step: 15, inputmode: "numeric",
+    value: prework ? prework.workshop_minutes : 60, "data-prework-minutes-input": "" });
+  return { deadline, workshop, minutes };
+}
+
+async function fetchInvitation(status) {
+  const response = await fetch(`/api/sessions/${code}/invitation`, { headers: { Authorization: `Bearer ${token}` } }).catch(() => null);
+  if (!response || !response.ok) {
+    status.textContent = "The invitation could not be loaded: check the connection.";
+    return null;
+  }
+  invitation = await response.json();
+  return invitation;
+}
+
+async function copyInvitation(status) {
+  const found = invitation || await fetchInvitation(status);
+  if (!found) return;
+  render();
+  const text = `${found.subject}\n\n${found.text}`;
+  try {
+    await navigator.clipboard.writeText(text);
+    $("[data-invitation-status]").textContent = "Copied: paste it into an e-mail or a chat.";
+  } catch {
+    const area = $("[data-invitation-text]");
+    if (area) {
+      area.focus();
+      area.select();
+    }
+    $("[data-invitation-status]").textContent = "Selected: copy it with your device's copy command.";
+  }
+}
+
+function preworkCounts(prework) {
+  const counts = tally && tally.prework ? tally.prework : prework;
+  return h("p", { class: "prework-counts", "data-prework-counts": "" },
+    h("span", { class: "big-number", "data-prework-started": "" }, String(counts.started)), " started · ",
+    h("span", { class: "big-number", "data-prework-finished": "" }, String(counts.finished)), ` finished all ${prework.practices} practices · `,
+    h("span", { class: "muted" }, "invited: you know, the app doesn't"));
+}
+
+function answersPerPractice() {
+  return h("details", { class: "small", "data-keep-open": "prework-answers", "data-prework-answers": "" },
+    h("summary", {}, "Answers per practice (how many, never which)"),
+    h("ol", { class: "answers-per-practice", tabindex: "0", "aria-label": "Answers per practice" }, order.map((id) => h("li", {},
+      h("span", { class: "truncate" }, `${info[id].position}. ${info[id].practice.text}`), " ",
+      h("strong", { "data-votes-for": id }, String(votesIn(id)))))));
+}
+
+function invitationBlock() {
+  const status = h("span", { class: "small", role: "status", "data-invitation-status": "" });
+  const calendarStatus = h("span", { class: "small", role: "status" });
+  return h("div", { class: "stack" },
+    h("div", { class: "row" },
+      h("button", { type: "button", "data-action": "copy-invitation", onclick: () => copyInvitation(status) }, "Copy the invitation"),
+      h("button", { type: "button", "data-action": "download-ics",
+        onclick: () => download(`/api/sessions/${code}/prework.ics`, token, calendarStatus, `cx-prework-${code}.ics`) },
+      "Download the calendar file (.ics)"),
+      status, calendarStatus),
+    invitation ? h("details", { class: "small", open: true, "data-invitation": "" },
+      h("summary", {}, "The invitation text"),
+      h("label", { for: "invitation-text", class: "visually-hidden" }, "Invitation text"),
+      h("textarea", { id: "invitation-text", rows: 12, readonly: true, "data-invitation-text": "" }, `${invitation.subject}\n\n${invitation.text}`)) : null);
+}
+
+function preworkCard() {
+  const prework = state.prework;
+  const revealed = state.practices.some((practice) => practice.rounds.some((round) => round.revealed));
+  if (state.status !== "running") return null;
+  if (!prework) {
+    if (revealed) return null;
+    const fields = scheduleFields("start", null);
+    return h("section", { class: "card prework-panel", "data-prework-panel": "none", "aria-labelledby": "prework-heading" },
+      h("details", { "data-keep-open": "prework-start" },
+        h("summary", {}, h("h2", { id: "prework-heading", style: "display:inline" }, "Pre-work before the room"), h("span", { class: "muted small" }, " optional")),
+        h("div", { class: "stack" },
+          h("p", { class: "small" }, "Send the join link before the workshop: people answer every practice at their desk, at their own pace, until a deadline. Nothing is revealed until you reveal it in the room; there you accept what the group already agrees on and spend the hour on what divides it."),
+          h("div", { class: "row", style: "align-items:end" },
+            h("div", { class: "field" }, h("label", { for: fields.deadline.id }, "Pre-work closes ", h("span", { class: "hint" }, "(your time zone)")), fields.deadline),
+            h("div", { class: "field" }, h("label", { for: fields.workshop.id }, "Workshop starts ", h("span", { class: "hint" }, "(optional)")), fields.workshop),
+            h("div", { class: "field" }, h("label", { for: fields.minutes.id }, "Minutes"), fields.minutes)),
+          h("div", {}, h("button", { type: "button", class: "primary", "data-action": "start-prework",
+            onclick: () => schedulePrework(fields.deadline, fields.workshop, fields.minutes) }, "Start pre-work")))));
+  }
+  const deadline = MOMENT.format(new Date(prework.deadline));
+  if (prework.status === "open") {
+    const fields = scheduleFields("extend", prework);
+    return h("section", { class: "card stack prework-panel", "data-prework-panel": "open", "aria-labelledby": "prework-heading" },
+      h("h2", { id: "prework-heading" }, "Pre-work is open"),
+      h("p", { style: "margin:0" }, "Until ", h("strong", { "data-prework-until": "" }, deadline),
+        prework.workshop_at ? [" · workshop ", MOMENT.format(new Date(prework.workshop_at))] : null),
+      preworkCounts(prework),
+      answersPerPractice(),
+      invitationBlock(),
+      h("details", { class: "small", "data-keep-open": "prework-extend" },
+        h("summary", {}, "Extend or close"),
+        h("div", { class: "row", style: "align-items:end" },
+          h("div", { class: "field" }, h("label", { for: fields.deadline.id }, "New deadline"), fields.deadline),
+          h("div", { class: "field" }, h("label", { for: fields.workshop.id }, "Workshop starts"), fields.workshop),
+          h("button", { type: "button", "data-action": "extend-prework", onclick: () => schedulePrework(fields.deadline, fields.workshop, fields.minutes) }, "Set the new deadline"),
+          h("button", { type: "button", class: "danger", "data-action": "close-prework", onclick: () => $("[data-prework-close-dialog]").showModal() }, "Close pre-work now…"))));
+  }
+  const closedAt = MOMENT.format(new Date(prework.closed_at || prework.deadline));
+  const toAccept = state.agreed_to_accept || [];
+  const divided = state.queue.filter((id) => !detail(id).decision && DIVIDED.has(detail(id).label));
+  return h("section", { class: "card stack prework-panel", "data-prework-panel": revealed ? "revealed" : "closed", "aria-labelledby": "prework-heading" },
+    h("h2", { id: "prework-heading" }, revealed ? "Pre-work results" : "Pre-work is closed"),
+    h("p", { style: "margin:0" }, `${prework.closed_early ? "Closed early on" : "Closed on"} ${closedAt}.`),
+    preworkCounts(prework),
+    revealed ? null : h("div", { class: "row" },
+      h("button", { type: "button", class: "primary", "data-action": "reveal-prework", onclick: () => act(EVENTS.REVEAL, { practice: ALL }) },
+        "Reveal the pre-work results"),
+      h("span", { class: "small muted" }, "Do it in the room: every phone and the projector show the results at once.")),
+    revealed && toAccept.length ? h("div", { class: "row" },
+      h("button", { type: "button", class: "primary", "data-action": "accept-agreed", onclick: confirmAccept },
+        `Accept the ${toAccept.length} agreed practice${toAccept.length === 1 ? "" : "s"}…`),
+      h("span", { class: "small muted" }, "You see the list first.")) : null,
+    revealed ? h("p", { class: "small", "data-prework-divided": "" }, divided.length
+      ? `${divided.length} practice${divided.length === 1 ? "" : "s"} divide${divided.length === 1 ? "s" : ""} the group: the discussion queue lists ${divided.length === 1 ? "it" : "them"} first. Discuss, then re-vote: the room's round is measured against pre-work.`
+      : "No divided practice is left to discuss.") : null,
+    revealed ? null : h("details", { class: "small", "data-keep-open": "prework-reopen" },
+      h("summary", {}, "Reopen with a new deadline"),
+      (() => {
+        const fields = scheduleFields("reopen", prework);
+        return h("div", { class: "row", style: "align-items:end" },
+          h("div", { class: "field" }, h("label", { for: fields.deadline.id }, "New deadline"), fields.deadline),
+          h("button", { type: "button", "data-action": "reopen-prework", onclick: () => schedulePrework(fields.deadline, null, null) }, "Reopen pre-work"));
+      })()));
+}
+
+function confirmAccept() {
+  const ids = state.agreed_to_accept || [];
+  const dialog = $("[data-accept-dialog]");
+  dialog.dataset.practices = JSON.stringify(ids);
+  replace($("[data-accept-list]"), ids.map((id) => h("li", { "data-accept-item": id },
+    `${info[id].position}. ${info[id].practice.text} `, levelChip(detail(id).computed_level, names(id)(detail(id).computed_level)))));
+  dialog.returnValue = "";
+  dialog.showModal();
+}
+
+$("[data-accept-dialog]").addEventListener("close", async (event) => {
+  if (event.target.returnValue !== "accept") return;
+  const practices = JSON.parse(event.target.dataset.practices || "[]");
+  const ack = await act(EVENTS.ACCEPT_AGREED, { practices });
+  if (ack && ack.ok) announce(`${ack.accepted.length} agreed practices recorded.`);
+});
+$("[data-prework-close-dialog]").addEventListener("close", (event) => {
+  if (event.target.returnValue === "close") act(EVENTS.PREWORK, { deadline: null });
+});
 
 function roomIsVoting() {
   return Boolean(state.current) && detail(state.current).status === "open";

@@ -2,7 +2,8 @@
 // reveal. Answers wait in localStorage until acknowledged, so an answer made offline (or before a
 // reload) is sent when the connection returns; the server keeps one vote per person and round, so
 // a resend never counts twice. What happened to an answer (saving, saved, offline) is shown on the
-// option the thumb just tapped.
+// option the thumb just tapped. During pre-work every practice is open until a deadline (shown in
+// this device's time zone); the phone offers a personal resume link to finish on another device.
 import { Connection, showStatus } from "./connection.js";
 import { distributionChart, practiceLevel, verdict } from "./charts.js";
 import { Countdown } from "./countdown.js";
@@ -14,6 +15,16 @@ const main = $("[data-page=participant]");
 const screen = $("[data-screen]");
 const pager = $("[data-pager]");
 const code = main.dataset.code;
+
+/** A resume link (/join/CODE#resume=TOKEN) makes this device the same participant: the token is
+ * kept here like a token this browser got itself, and leaves the address bar at once. */
+function takeResumeToken() {
+  const match = window.location.hash.match(/resume=([A-Za-z0-9_-]{16,128})/);
+  if (!match) return;
+  writeStorage(STORAGE.participant(code), match[1]);
+  history.replaceState(null, "", window.location.pathname);
+}
+takeResumeToken();
 
 let token = readStorage(STORAGE.participant(code));
 let pending = readStorage(STORAGE.pending(code), {}); // practice -> {level, note, round}
@@ -31,6 +42,7 @@ const sending = new Set();
 const retries = {}; // practice -> failed attempts in a row, for the back-off
 let lastRendered = null;
 const countdown = new Countdown(" left");
+let preworkEndsAt = null; // this device's clock when pre-work closes (from the server's "remaining")
 
 const PRIVACY = [
   "Your name, if you give one, appears only in the facilitator's list of who joined, never next to an answer.",
@@ -98,6 +110,8 @@ async function showJoinForm(message) {
     info.unavailable ? h("p", { class: "error-text" }, "The server cannot be reached right now; you can still try to join.") : null,
     message ? h("p", { class: "error-text", role: "alert" }, message) : null,
     h("p", {}, "You will rate how consistently your organisation performs each practice. Your answers are anonymous."),
+    info.prework && info.prework.status === "open" ? h("p", { class: "prework-banner", "data-prework-join": "" },
+      h("strong", {}, "Pre-work: "), `answer at your own pace, on any device, by ${localMoment(info.prework.deadline)}.`) : null,
     h("div", { class: "field" },
       h("label", { for: "name" }, "Your name ", h("span", { class: "hint" }, "(optional; never shown next to your answers)")),
       nameInput),
@@ -172,6 +186,7 @@ function receiveState(next) {
   if (state && next.version < state.version) return;
   const before = state;
   state = next;
+  preworkEndsAt = state.prework && state.prework.remaining !== null ? Date.now() + state.prework.remaining * 1000 : null;
   $("[data-session-name]").textContent = state.title;
   announceChanges(before, state);
   render();
@@ -182,8 +197,95 @@ function practiceState(id) {
   return state.practices.find((practice) => practice.id === id);
 }
 
+// --- pre-work ---------------------------------------------------------------------------------------
+const DEADLINE_FORMAT = new Intl.DateTimeFormat(undefined, {
+  weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+});
+
+/** A moment in this device's time zone, with the zone named: "Friday 14 March at 17:00 CET". */
+function localMoment(iso) {
+  return DEADLINE_FORMAT.format(new Date(iso));
+}
+
+function zoneName() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch {
+    return "";
+  }
+}
+
+function preworkOpen() {
+  return Boolean(state && state.prework && state.prework.status === "open" && preworkEndsAt && Date.now() < preworkEndsAt);
+}
+
+/** A pre-work round whose deadline has passed takes no answer (the server refuses it anyway). */
+function preworkOver(practice) {
+  return Boolean(state.prework) && practice.round === 1 && practice.status === "open" && !preworkOpen();
+}
+
+function votable(practice) {
+  return practice.status === "open" && !preworkOver(practice);
+}
+
+function timeLeft() {
+  const seconds = Math.max(0, (preworkEndsAt - Date.now()) / 1000);
+  const days = Math.floor(seconds / 86400);
+  const hours = Math.floor((seconds % 86400) / 3600);
+  const minutes = Math.ceil((seconds % 3600) / 60);
+  if (days) return `${days} day${days === 1 ? "" : "s"}${hours ? ` ${hours} h` : ""} left`;
+  if (hours) return `${hours} h ${minutes} min left`;
+  return `${minutes} min left`;
+}
+
+function preworkBanner() {
+  return h("div", { class: "prework-banner", "data-prework-banner": "" },
+    h("p", { style: "margin:0" }, h("strong", {}, "Pre-work: "), "answer at your own pace by ",
+      h("strong", { "data-prework-deadline": "" }, localMoment(state.prework.deadline)), "."),
+    h("p", { class: "small muted", style: "margin:0" },
+      h("span", { "data-prework-left": "" }, timeLeft()),
+      zoneName() ? ` · shown in your time zone (${zoneName()})` : "",
+      " · each answer is saved as you tap; you can change it until then."));
+}
+
+function resumeCard(open = false) {
+  const link = `${window.location.origin}/join/${code}#resume=${token}`;
+  const status = h("span", { class: "small", role: "status", "data-copy-status": "" });
+  const field = h("input", { type: "text", id: "resume-link", readonly: true, value: link, "data-resume-link": "",
+    onfocus: (event) => event.target.select() });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(link);
+      status.textContent = "Copied.";
+    } catch {
+      field.focus();
+      status.textContent = "Selected: copy it with your device's copy command.";
+    }
+  };
+  return h("details", { class: "card stack resume", "data-resume": "", open: open || null },
+    h("summary", {}, "Continue on another device"),
+    h("p", { class: "small", style: "margin:0" }, "Open this link on your laptop or another phone to carry on with the same answers and change them."),
+    h("label", { for: "resume-link", class: "visually-hidden" }, "Your resume link"),
+    field,
+    h("div", { class: "row" }, h("button", { type: "button", "data-action": "copy-resume-link", onclick: copy }, "Copy my link"), status),
+    h("p", { class: "small warning-text", style: "margin:0" }, h("strong", {}, "This link is yours: "),
+      "whoever has it can answer as you. Send it only to yourself; don't paste it in a shared chat."));
+}
+
+function answeredCount() {
+  return state.practices.filter((practice) => index.info[practice.id] && answeredInRound(practice.id)).length;
+}
+
+function preworkClosedView() {
+  const closedAt = state.prework.closed_at || state.prework.deadline;
+  return h("section", { class: "card stack", "data-view": "prework-closed" },
+    h("h1", {}, "Pre-work is closed"),
+    h("p", {}, `It closed on ${localMoment(closedAt)}. You answered ${answeredCount()} of ${state.practices.length} practices.`),
+    h("p", { class: "muted" }, "Nobody has seen any answer yet. The results are revealed together in the workshop, where you can vote again on the practices the group sees differently."));
+}
+
 function available() {
-  return state.practices.filter((practice) => practice.status !== "pending" && index.info[practice.id]);
+  return state.practices.filter((practice) => practice.status !== "pending" && index.info[practice.id] && !preworkOver(practice));
 }
 
 function answeredInRound(id) {
@@ -194,7 +296,7 @@ function answeredInRound(id) {
 }
 
 function openUnanswered() {
-  return available().filter((practice) => practice.status === "open" && !answeredInRound(practice.id));
+  return available().filter((practice) => votable(practice) && !answeredInRound(practice.id));
 }
 
 function practiceToShow() {
@@ -203,7 +305,7 @@ function practiceToShow() {
   if (!list.length) return null;
   if (viewing && list.some((practice) => practice.id === viewing)) return viewing;
   const unanswered = openUnanswered()[0];
-  viewing = (unanswered || list.find((practice) => practice.status === "open") || list[0]).id;
+  viewing = (unanswered || list.find((practice) => votable(practice)) || list[0]).id;
   return viewing;
 }
 
@@ -216,6 +318,13 @@ function render() {
     return;
   }
   const id = practiceToShow();
+  const waitsForTheRoom = state.prework && !preworkOpen() && (!id || preworkOver(practiceState(id)));
+  if (waitsForTheRoom) {
+    pager.hidden = true;
+    replace(screen, preworkClosedView());
+    lastRendered = "prework-closed";
+    return;
+  }
   if (!id) {
     pager.hidden = true;
     replace(screen, waitingView("Waiting for the facilitator to open the first practice…"));
@@ -292,15 +401,19 @@ function voteView(id) {
     return [button, why];
   });
   return h("section", { "data-view": "vote", "data-practice": id, "data-round": practice.round, "data-kind": kind },
+    preworkOpen() ? preworkBanner() : null,
     practice.round > 1 ? h("p", { class: "revote-banner", "data-revote": String(practice.round), role: "status" },
       h("strong", {}, `Re-vote, round ${practice.round}: `), "the group discussed this practice. Answer again; your earlier answer is kept for the record.") : null,
     metaLine(id),
     h("h1", { class: "practice-text", tabindex: "-1", id: "practice-heading", "data-practice-heading": "" }, item.text),
     h("div", { class: "levels", role: "group", "aria-labelledby": "practice-heading" }, buttons),
-    chosen ? null : h("p", { class: "small muted" }, "Tap the answer that fits best. You can change it until the facilitator reveals the results."),
+    chosen ? null : h("p", { class: "small muted" }, preworkOpen()
+      ? "Tap the answer that fits best. You can change it until pre-work closes."
+      : "Tap the answer that fits best. You can change it until the facilitator reveals the results."),
     kind === "practice" ? h("details", { class: "small", style: "margin-top:0.75rem" },
       h("summary", {}, "What the levels mean"),
       h("dl", {}, options.map((level) => [h("dt", {}, h("strong", {}, level.label)), h("dd", {}, level.description)]))) : null,
+    preworkOpen() ? resumeCard() : null,
     privacyNote());
 }
 
@@ -351,10 +464,16 @@ function closedView() {
 }
 
 function doneView(list) {
-  return h("section", { class: "card stack", "data-view": "done" },
-    h("h1", {}, "You're done"),
-    h("p", {}, `You answered all ${list.length} open practices. You can change an answer until the facilitator reveals it.`),
-    h("button", { type: "button", "data-action": "review", onclick: () => { overview = true; renderOverview(available()); } }, "Review my answers"));
+  const prework = preworkOpen();
+  return h("section", { class: "stack", "data-view": "done" },
+    prework ? preworkBanner() : null,
+    h("div", { class: "card stack" },
+      h("h1", {}, "You're done"),
+      h("p", {}, prework
+        ? `You answered all ${list.length} practices. You can change an answer until pre-work closes; the results are revealed in the workshop.`
+        : `You answered all ${list.length} open practices. You can change an answer until the facilitator reveals it.`),
+      h("button", { type: "button", "data-action": "review", onclick: () => { overview = true; renderOverview(available()); } }, "Review my answers")),
+    prework ? resumeCard() : null);
 }
 
 function renderPager(id) {
@@ -364,8 +483,8 @@ function renderPager(id) {
     return;
   }
   const position = list.findIndex((practice) => practice.id === id);
-  const open = list.filter((practice) => practice.status === "open").length;
-  const answered = list.filter((practice) => practice.status === "open" && answeredInRound(practice.id)).length;
+  const open = list.filter((practice) => votable(practice)).length;
+  const answered = list.filter((practice) => votable(practice) && answeredInRound(practice.id)).length;
   const go = (target) => {
     viewing = target;
     overview = false;
@@ -382,7 +501,7 @@ function renderPager(id) {
     open ? h("span", { class: "small muted", style: "display:block" }, `${answered} of ${open} answered`) : null),
     next ? h("button", { type: "button", class: "primary", "data-action": "next", onclick: () => go(next.id) }, "Next ›")
       : h("button", { type: "button", class: finished ? "primary" : "", "data-action": "finish", disabled: !finished || null,
-        onclick: () => replace(screen, doneView(list.filter((practice) => practice.status === "open"))) }, "Finish"));
+        onclick: () => replace(screen, doneView(list.filter((practice) => votable(practice)))) }, "Finish"));
   pager.hidden = false;
   if (overview) renderOverview(list);
 }
@@ -406,6 +525,9 @@ function announceChanges(before, after) {
   if (after.status === "closed" && before.status !== "closed") {
     announce(after.outcome ? `The session has ended. ${after.outcome.headline}` : "The session has ended.");
     return;
+  }
+  if (before.prework && before.prework.status === "open" && after.prework && after.prework.status === "closed") {
+    announce("Pre-work has closed: the results are revealed in the workshop.");
   }
   if (after.current && after.current !== before.current && index.info[after.current]) {
     announce(`New practice: ${index.info[after.current].practice.text}`);
@@ -435,7 +557,7 @@ function setVoteStatus(id, kind, text) {
 
 function castVote(id, level, note) {
   const practice = practiceState(id);
-  if (!practice || practice.status !== "open") return;
+  if (!practice || !votable(practice)) return;
   const draftKey = `${id}:${practice.round}`;
   const earlier = answeredInRound(id);
   const reason = note !== undefined ? note : (reasonDrafts[draftKey] || (earlier && earlier.note) || "").trim();
@@ -494,7 +616,10 @@ async function send(id) {
   } else {
     delete pending[id];
     writeStorage(STORAGE.pending(code), pending);
-    const text = ack.error === "not_open"
+    const late = ack.error === "not_open" && state.prework && item.round === 1;
+    const text = late
+      ? `Pre-work closed on ${localMoment(state.prework.closed_at || state.prework.deadline)}: this answer was not recorded.`
+      : ack.error === "not_open"
       ? "Voting on this round closed before your answer arrived."
       : ack.error === "closed" ? "The session has ended; your answer was not recorded." : `Not saved: ${ack.message}`;
     setVoteStatus(id, "failed", text);
@@ -518,6 +643,14 @@ function markPendingOffline() {
     setVoteStatus(id, "offline", "Offline: kept on this phone, sent when the connection returns");
   }
 }
+
+// pre-work's time left moves on the open screen; at the deadline the phone stops offering answers
+window.setInterval(() => {
+  if (!state || !state.prework || !preworkEndsAt) return;
+  const left = $("[data-prework-left]");
+  if (left) left.textContent = timeLeft();
+  if (!preworkOpen() && $("[data-prework-banner]")) render();
+}, 15000);
 
 // --- start ----------------------------------------------------------------------------------------
 if (token) {

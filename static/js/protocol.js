@@ -5,7 +5,8 @@
 export const EVENTS = Object.freeze({
   JOIN: "join", VOTE: "vote", HOST: "host", WATCH: "watch", OPEN: "open", REVEAL: "reveal",
   REVOTE: "revote", CONSOLIDATE: "consolidate", CLOSE: "close", REASONS: "reasons", TIMER: "timer",
-  SPOTLIGHT: "spotlight", SETTINGS: "settings", NOTES: "notes", ROSTER: "roster", STATE: "state", TALLY: "tally",
+  SPOTLIGHT: "spotlight", SETTINGS: "settings", NOTES: "notes", ROSTER: "roster", PREWORK: "prework",
+  ACCEPT_AGREED: "accept_agreed", STATE: "state", TALLY: "tally",
 });
 export const ALL = "*";
 

@@ -15,7 +15,7 @@ ACCEPTED = "repair-prioritise"  # consolidated at the computed level
 LEFT_OPEN = "repair-coordinate"  # still open when the session closes: closing reveals it
 OVERRIDE_NOTE = "Frontline sees the customers; their view weighs more"
 FACILITATOR_ONLY = {"settings", "notes"}  # as docs/protocol.md says
-NOT_ON_THE_PROJECTOR = {"alpha", "previous_code"}  # the room needs neither (docs/protocol.md)
+NOT_ON_THE_PROJECTOR = {"alpha", "previous_code", "agreed_to_accept"}  # the room needs none (docs/protocol.md)
 
 
 @pytest.fixture

@@ -110,8 +110,8 @@ def test_an_override_needs_a_note_but_accepting_the_computed_level_does_not(fres
         rules.consolidate(state, FIRST, "repeatable", "ad_hoc")
     with pytest.raises(BadRequest, match="needs a note"):
         rules.consolidate(state, FIRST, None, "missing")  # no rated votes: the chosen level is an override
-    assert rules.consolidate(state, FIRST, "repeatable", "repeatable").decided.note is None
-    assert rules.consolidate(state, FIRST, None, "missing", "nobody could judge").decided.overridden
+    assert rules.consolidate(state, FIRST, "repeatable", "repeatable").decided[0].note is None
+    assert rules.consolidate(state, FIRST, None, "missing", "nobody could judge").decided[0].overridden
 
 
 def test_a_new_round_makes_an_older_consolidation_stale(fresh):

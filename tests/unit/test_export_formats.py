@@ -29,6 +29,7 @@ from tests.sample_session import (
     URL_REASON,
     forrester_report,
     foundations_report,
+    prework_report,
     profile_report,
     sample_report,
     stage_vote_framework,
@@ -107,7 +108,13 @@ def test_text_formats_are_deterministic(fmt):
 
 
 def test_the_json_export_validates_against_its_schema():
-    for report in (sample_report(), sample_report(closed=False), forrester_report(), profile_report()):
+    for report in (
+        sample_report(),
+        sample_report(closed=False),
+        forrester_report(),
+        profile_report(),
+        prework_report(),
+    ):
         assert schema_errors(json.loads(render(report, "json"))) == []
 
 
@@ -486,6 +493,7 @@ def laid_out(pdf_module):
     return {
         "sample": pdf_module.document(sample_report(), SIX_STAGES),
         "forrester": pdf_module.document(forrester_report(), FORRESTER),
+        "prework": pdf_module.document(prework_report(), FORRESTER),
     }
 
 
@@ -507,7 +515,7 @@ def pages_of_practice_cards(document) -> dict[str, set[int]]:
     return found
 
 
-@pytest.mark.parametrize("name", ["sample", "forrester"])
+@pytest.mark.parametrize("name", ["sample", "forrester", "prework"])
 def test_the_pdf_executive_summary_is_the_first_page_and_fits_on_it(laid_out, name):
     texts = page_texts(laid_out[name])
     assert texts[0].startswith("CX MATURITY SUMMARY · EXECUTIVE SUMMARY")
@@ -560,3 +568,69 @@ def test_rendering_a_pdf_keeps_weasyprint_and_fonttools_quiet_but_not_errors(pdf
         logging.getLogger("weasyprint").error("a real WeasyPrint error")
         logging.getLogger("workshop.export").warning("our own warning")
     assert [record.getMessage() for record in caplog.records] == ["a real WeasyPrint error", "our own warning"]
+
+
+# --- pre-work -----------------------------------------------------------------------------------------
+
+PREWORK_FACTS = (
+    "Ten people started pre-work; eight finished it (answered all 13 practices).",
+    "Settled by pre-work: seven practices; in the room: one practice; not settled yet: five practices.",
+    "Re-voted in the room after pre-work: two practices (two converged).",
+)
+TURNOUT = "twelve people voted in the room's re-votes (nine of them had done pre-work, three had not)"
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_pre_work_is_in_the_executive_summary_and_the_details(fmt):
+    page = text_of(prework_report(), fmt, FORRESTER)
+    executive = plain(section(page, "executive")) if fmt == "html" else markdown_section(page, "Executive summary")
+    details = plain(section(page, "prework")) if fmt == "html" else page.split("\n## Pre-work\n")[1].split("\n## ")[0]
+    for fact in PREWORK_FACTS:
+        assert fact in executive and fact in details
+    assert "Invited: not known to the app." in details
+    assert TURNOUT in details
+    assert "Pre-work closed on Friday 14 March 2025 at 17:00 (UTC+01:00)." in details
+    assert "We coordinate the fixes across the teams involved" in details  # settled in the room, and shifted
+
+
+def test_the_pdf_states_pre_work(laid_out):
+    texts = page_texts(laid_out["prework"])
+    assert "Pre-work: Invited: not known to the app. Ten people started pre-work" in texts[0]
+    assert "twelve people voted in the room's re-votes (nine of them" in " ".join(texts)
+
+
+def test_the_json_states_pre_work_by_counts_only():
+    document = json.loads(render(prework_report(), "json"))
+    assert document["schema_version"] == 3
+    found = document["prework"]
+    assert (found["invited"], found["started"], found["finished"], found["practices"]) == (None, 10, 8, 13)
+    assert found["deadline"] == "2025-03-14T17:00:00+01:00" and found["closed_early"] is False
+    assert found["turnout"]["rounds"] == [
+        {"round": 1, "where": "prework", "people": 10},
+        {"round": 2, "where": "room", "people": 12},
+    ]
+    assert (found["turnout"]["room_also_prework"], found["turnout"]["room_only"]) == (9, 3)
+    assert len(found["settled_by_prework"]) == 7 and [ref["position"] for ref in found["settled_in_room"]] == [3]
+    assert [entry["from_round"] for entry in found["shifts"]] == [1, 1]
+    assert json.loads(render(sample_report(), "json"))["prework"] is None
+
+
+def test_the_csv_says_which_round_was_pre_work_and_where_each_practice_was_settled():
+    rows = csv_rows(prework_report())
+    assert {row["prework_started"] for row in rows} == {"10"} and {row["prework_finished"] for row in rows} == {"8"}
+    assert {row["round"]: row["round_where"] for row in rows} == {"1": "pre-work", "2": "room"}
+    settled = {row["practice_position"]: row["settled_by"] for row in rows}
+    assert (settled["1"], settled["3"], settled["4"]) == ("pre-work", "room", "")
+    assert {row["round_where"] for row in csv_rows(sample_report()) if row["round"]} == {"room"}
+
+
+def test_a_few_people_new_to_the_room_are_not_told_apart_in_any_format():
+    """With one newcomer, the room's voters are not split into pre-work and not: comparing the two
+    rounds' counts would show how that one person voted."""
+    report = prework_report(newcomers=1)
+    turnout = json.loads(render(report, "json"))["prework"]["turnout"]
+    assert (turnout["room_also_prework"], turnout["room_only"]) == (None, None)
+    for fmt in ("md", "html"):
+        page = plain(text_of(report, fmt, FORRESTER))
+        assert "how many of them did pre-work is not shown" in page
+        assert "had not)" not in page

@@ -109,7 +109,7 @@ def test_an_empty_session_has_a_summary_too():
 def test_the_json_document_is_versioned_and_matches_its_schema():
     for closed in (True, False):
         document = sample_report(closed=closed).to_dict()
-        assert document["schema_version"] == 2 and document["generated_at"] == GENERATED_AT
+        assert document["schema_version"] == 3 and document["generated_at"] == GENERATED_AT
         assert schema_errors(document) == []
     document = sample_report().to_dict()
     document["practices"][0]["participant"] = "Alice"

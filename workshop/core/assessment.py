@@ -10,16 +10,20 @@ number of votes until that round is revealed. A revealed round can be consolidat
 level for the practice); a new round undoes nothing but makes the consolidation of an older round
 stale. Closing reveals any open round and makes the assessment read-only.
 
+With pre-work (``core.prework``), every practice's round 1 is open at the participants' desks
+until a deadline; the room's actions wait until it is closed, and after it round 1 takes no votes.
+
 Each rule takes the current ``Assessment`` and returns the facts to persist (``Change``); the store
-writes them and the adapters broadcast. Nothing here performs I/O.
+writes them and the adapters broadcast. Nothing here performs I/O; time comes in as ``now``.
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from types import MappingProxyType
 
-from . import scale
-from .errors import BadRequest, Closed, NotFound, NotOpen, NotRevealed
+from . import scale, wording
+from .errors import BadRequest, Closed, Conflict, NotFound, NotOpen, NotRevealed
 from .frameworks import Framework
 
 ALL = "*"
@@ -31,6 +35,8 @@ OPEN = "open"
 REVEALED = "revealed"
 
 MIN_SEGMENT_SIZE = 3
+PREWORK_ROUND = 1  # pre-work opens every practice's first round; the room's rounds follow it
+DEFAULT_WORKSHOP_MINUTES = 60
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,55 @@ class Settings:
         return data
 
 
+@dataclass(frozen=True)
+class Prework:
+    """Pre-work: every practice's first round answered at the desk until ``deadline``.
+
+    Times are ISO 8601 text with an offset: ``deadline`` keeps the facilitator's offset (the
+    invitation states it in that zone), ``closed_at`` is set when the facilitator closes it early
+    or when the server records that the deadline passed. ``workshop_at`` is when the room meets,
+    if the facilitator said so (for the invitation and the calendar file).
+    """
+
+    deadline: str
+    started_at: str
+    closed_at: str | None = None
+    workshop_at: str | None = None
+    workshop_minutes: int = DEFAULT_WORKSHOP_MINUTES
+
+    @property
+    def deadline_moment(self) -> datetime:
+        return datetime.fromisoformat(self.deadline)
+
+    @property
+    def ends_at(self) -> float:
+        """When pre-work closes (or closed), in epoch seconds."""
+        return datetime.fromisoformat(self.closed_at or self.deadline).timestamp()
+
+    @property
+    def closed_early(self) -> bool:
+        """The facilitator closed it by hand before its deadline."""
+        return self.closed_at is not None and self.ends_at < self.deadline_moment.timestamp()
+
+    def is_open(self, now: float) -> bool:
+        """Answers are taken now: not closed by hand, and the server's clock is before the deadline."""
+        return self.closed_at is None and now < self.deadline_moment.timestamp()
+
+    def as_dict(self) -> dict:
+        return {
+            "deadline": self.deadline,
+            "started_at": self.started_at,
+            "closed_at": self.closed_at,
+            "workshop_at": self.workshop_at,
+            "workshop_minutes": self.workshop_minutes,
+        }
+
+
+def prework_open(assessment: "Assessment", now: float | None) -> bool:
+    """Pre-work is taking answers at ``now`` (None: the caller does not check the clock)."""
+    return assessment.prework is not None and now is not None and assessment.prework.is_open(now)
+
+
 def _frozen(mapping: Mapping) -> Mapping:
     return MappingProxyType(dict(mapping))
 
@@ -128,6 +183,7 @@ class Assessment:
     created_at: str | None = None
     closed_at: str | None = None
     version: int = 0
+    prework: Prework | None = None
 
     @property
     def closed(self) -> bool:
@@ -159,13 +215,16 @@ class Change:
     assessment: Assessment
     opened: tuple[Round, ...] = ()
     revealed: tuple[Round, ...] = ()
-    decided: Decision | None = None
+    decided: tuple[Decision, ...] = ()
     current_changed: bool = False
     closed: bool = False
+    prework_changed: bool = False
 
     @property
     def changed(self) -> bool:
-        return bool(self.opened or self.revealed or self.decided or self.current_changed or self.closed)
+        return bool(
+            self.opened or self.revealed or self.decided or self.current_changed or self.closed or self.prework_changed
+        )
 
 
 def ensure_running(assessment: Assessment) -> None:
@@ -187,13 +246,24 @@ def _with(assessment: Assessment, **changes) -> Assessment:
     return replace(assessment, **changes)
 
 
-def open_practice(assessment: Assessment, target: str) -> Change:
+def ensure_prework_closed(assessment: Assessment, now: float | None, action: str) -> None:
+    """The room's actions (revealing, bringing a practice to the room) wait until pre-work closes:
+    a reveal while people still answer would show them the others' answers."""
+    if prework_open(assessment, now):
+        closes = wording.moment(assessment.prework.deadline_moment)
+        raise Conflict(f"pre-work is open until {closes}: close it before you {action}")
+
+
+def open_practice(assessment: Assessment, target: str, *, now: float | None = None) -> Change:
     """Open a practice for votes (``"*"``: every practice not yet opened, for self-paced mode).
 
     Opening a practice that is already open or revealed only brings it to the room's attention
-    (it becomes the current practice); a new round on a revealed practice is ``revote``.
+    (it becomes the current practice); a new round on a revealed practice is ``revote``. While
+    pre-work is open (``now`` before its deadline) only ``"*"`` is accepted.
     """
     ensure_running(assessment)
+    if target != ALL:
+        ensure_prework_closed(assessment, now, "open a practice for the room")
     rounds = dict(assessment.rounds)
     opened = []
     for practice_id in _targets(assessment, target):
@@ -208,9 +278,14 @@ def open_practice(assessment: Assessment, target: str) -> Change:
     )
 
 
-def reveal(assessment: Assessment, target: str) -> Change:
-    """Reveal the open round of a practice (``"*"``: every open round). Revealing twice is a no-op."""
+def reveal(assessment: Assessment, target: str, *, now: float | None = None) -> Change:
+    """Reveal the open round of a practice (``"*"``: every open round). Revealing twice is a no-op.
+
+    ``now`` is the server's clock: while pre-work is open nothing is revealed (``close`` reveals
+    regardless, and passes none).
+    """
     ensure_running(assessment)
+    ensure_prework_closed(assessment, now, "reveal results")
     rounds = dict(assessment.rounds)
     revealed = []
     for practice_id in _targets(assessment, target):
@@ -280,7 +355,7 @@ def consolidate(
     decision = Decision(practice_id, latest.number, chosen, computed_level, note)
     decisions = dict(assessment.decisions)
     decisions[practice_id] = decision
-    return Change(_with(assessment, decisions=decisions), decided=decision)
+    return Change(_with(assessment, decisions=decisions), decided=(decision,))
 
 
 def close(assessment: Assessment) -> Change:
@@ -335,9 +410,18 @@ def ensure_answer(assessment: Assessment, practice_id: str, answer: str) -> str:
 
 
 def ensure_can_vote(
-    assessment: Assessment, practice_id: str, round_number: int | None = None, answer: str | None = None
+    assessment: Assessment,
+    practice_id: str,
+    round_number: int | None = None,
+    answer: str | None = None,
+    *,
+    now: float | None = None,
 ) -> Round:
-    """Return the open round a vote goes to, or raise why it cannot be cast."""
+    """Return the open round a vote goes to, or raise why it cannot be cast.
+
+    ``now`` is the server's clock (the store always passes it): a pre-work round takes no vote
+    once pre-work has closed, whatever the phone's own clock says.
+    """
     ensure_running(assessment)
     if not assessment.framework.has_practice(practice_id):
         raise NotFound(f"no practice {practice_id!r} in this session's framework")
@@ -350,6 +434,13 @@ def ensure_can_vote(
         raise NotOpen(f"round {latest.number} of this practice has been revealed; votes are closed")
     if round_number is not None and round_number != latest.number:
         raise NotOpen(f"this vote was for round {round_number}, but round {latest.number} is the one open")
+    prework = assessment.prework
+    if prework is not None and latest.number == PREWORK_ROUND and now is not None and not prework.is_open(now):
+        closed = datetime.fromisoformat(prework.closed_at or prework.deadline)
+        raise NotOpen(
+            f"pre-work closed on {wording.moment(closed)}: this answer was not recorded; "
+            "the results are revealed in the workshop"
+        )
     return latest
 
 

@@ -62,6 +62,14 @@ class NotRevealed(WorkshopError):
     http_status = 409
 
 
+class Conflict(WorkshopError):
+    """The action does not fit the session's stage: revealing while pre-work is open, or changing
+    pre-work once its results are revealed."""
+
+    code = "conflict"
+    http_status = 409
+
+
 class Closed(WorkshopError):
     """The session is closed and read-only."""
 

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import analysis, scale
+from . import analysis, prework, scale
 from .assessment import ALL, Settings
 from .errors import BadRequest
 
@@ -31,13 +31,15 @@ SPOTLIGHT = "spotlight"
 SETTINGS = "settings"
 NOTES = "notes"
 ROSTER = "roster"
+PREWORK = "prework"
+ACCEPT_AGREED = "accept_agreed"
 # server -> client
 STATE = "state"
 TALLY = "tally"
 
 CLIENT_EVENTS = (
     JOIN, VOTE, HOST, WATCH, OPEN, REVEAL, REVOTE, CONSOLIDATE, CLOSE, REASONS, TIMER, SPOTLIGHT,
-    SETTINGS, NOTES, ROSTER,
+    SETTINGS, NOTES, ROSTER, PREWORK, ACCEPT_AGREED,
 )  # fmt: skip
 SERVER_EVENTS = (STATE, TALLY)
 
@@ -53,6 +55,7 @@ MAX_SEGMENTS = 8
 MAX_SEGMENT_NAME = 40
 MAX_SESSION_NOTES = 4000
 MAX_TIMER_SECONDS = 3600
+MAX_ACCEPTED = 200  # practices accepted together at most (a framework has far fewer)
 
 _CODE_PATTERN = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
@@ -366,6 +369,40 @@ def parse_notes(data) -> str | None:
     if not isinstance(payload.raw("notes", True), str):
         raise BadRequest("notes must be a string")
     return payload.text("notes", MAX_SESSION_NOTES, multiline=True)
+
+
+def parse_prework(data) -> prework.Schedule:
+    """``{"deadline": ISO 8601 with offset | null, "workshop_at"?: ISO | null, "workshop_minutes"?}``:
+    a deadline starts or moves pre-work, null closes it now; ``workshop_at`` left out keeps the
+    workshop time already set, null clears it."""
+    payload = Payload(data, ("deadline", "workshop_at", "workshop_minutes"))
+    if "deadline" not in payload.data:
+        raise BadRequest("deadline is required: a date and time with its offset, or null to close pre-work now")
+    raw_deadline = payload.raw("deadline", False)
+    raw_workshop = payload.raw("workshop_at", False)
+    return prework.Schedule(
+        deadline=None if raw_deadline is None else prework.parse_moment(raw_deadline, "deadline"),
+        workshop_at=None if raw_workshop is None else prework.parse_moment(raw_workshop, "workshop_at"),
+        workshop_given="workshop_at" in payload.data,
+        workshop_minutes=payload.integer(
+            "workshop_minutes", prework.MIN_WORKSHOP_MINUTES, prework.MAX_WORKSHOP_MINUTES
+        ),
+    )
+
+
+def parse_accept_agreed(data) -> tuple[str, ...]:
+    """``{"practices": [id, ...]}``: the agreed practices the facilitator confirmed, to record at
+    their computed level."""
+    payload = Payload(data, ("practices",))
+    value = payload.raw("practices", True)
+    if not isinstance(value, list):
+        raise BadRequest(f"practices must be an array of practice ids, not {_json_type(value)}")
+    if not value or len(value) > MAX_ACCEPTED:
+        raise BadRequest(f"practices must list between 1 and {MAX_ACCEPTED} practice ids, not {len(value)}")
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not _ID_PATTERN.match(item):
+            raise BadRequest(f"practices[{index}] must be a practice id, not {_short(item)}")
+    return tuple(value)
 
 
 SETTING_FIELDS = tuple(Settings.__dataclass_fields__)

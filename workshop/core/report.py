@@ -14,7 +14,7 @@ ones ``results`` chose to show (large enough segments only).
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from . import analysis, reasons, scale
+from . import analysis, prework, reasons, scale
 from .benchmark import Benchmark
 from .frameworks import Framework
 from .placement import Placement
@@ -22,7 +22,7 @@ from .reasons import Reason
 from .results import PracticeRef, PracticeView, SessionResults
 from .wording import plural
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DONT_KNOW_WARNING_SHARE = 0.25  # "don't know" share above which a practice gets a data-quality note
 
 
@@ -164,6 +164,27 @@ class SegmentGap:
 
 
 @dataclass(frozen=True)
+class PreworkSummary:
+    """What pre-work did: who started and finished it, who took part in which round (counts only),
+    which practices it settled and which the room did, and the shifts from pre-work to the room."""
+
+    view: prework.PreworkView
+    turnout: prework.Turnout
+    settled: prework.Settled
+    shifts: tuple[ShiftEntry, ...]  # practices re-voted in the room after their pre-work round
+
+    def as_dict(self) -> dict:
+        data = self.view.as_dict()
+        del data["remaining"]  # a summary is read later: the deadline says when
+        return {
+            **data,
+            "turnout": self.turnout.as_dict(),
+            **self.settled.as_dict(),
+            "shifts": [entry.as_dict() for entry in self.shifts],
+        }
+
+
+@dataclass(frozen=True)
 class PracticeVoters:
     ref: PracticeRef
     voters: int
@@ -239,6 +260,7 @@ class Report:
     data_quality: DataQuality
     benchmark: Benchmark | None = None
     framework: Framework | None = None  # the session's own copy: its notes, cautions, figures
+    prework: PreworkSummary | None = None
 
     def practice(self, practice_id: str) -> PracticeView:
         for view in self.practices:
@@ -264,6 +286,7 @@ class Report:
             "segment_gaps": [entry.as_dict() for entry in self.segment_gaps],
             "data_quality": self.data_quality.as_dict(),
             "benchmark": self.benchmark.as_dict() if self.benchmark else None,
+            "prework": self.prework.as_dict() if self.prework else None,
         }
 
 
@@ -347,8 +370,14 @@ def build_report(
     reasons: ReasonFacts,
     generated_at: str,
     benchmark: Benchmark | None = None,
+    prework_view: prework.PreworkView | None = None,
+    answers: prework.Answers = (),
 ) -> Report:
-    """The session summary, from its derived results and the facts they do not hold."""
+    """The session summary, from its derived results and the facts they do not hold.
+
+    ``prework_view`` is the session's pre-work (None without it) and ``answers`` each participant's
+    number of answers per round, from which who took part in which round is counted.
+    """
     assessment = results.assessment
     settings = assessment.settings
     views = results.practices
@@ -454,4 +483,16 @@ def build_report(
         data_quality=quality,
         benchmark=benchmark,
         framework=assessment.framework,
+        prework=_prework(results, prework_view, answers, shifts) if prework_view else None,
+    )
+
+
+def _prework(
+    results: SessionResults, view: prework.PreworkView, answers: prework.Answers, shifts: Sequence[ShiftEntry]
+) -> PreworkSummary:
+    return PreworkSummary(
+        view=view,
+        turnout=prework.turnout(answers, results.assessment.settings.segment_minimum),
+        settled=prework.settled(results.practices),
+        shifts=tuple(entry for entry in shifts if entry.shift.from_round == prework.PREWORK_ROUND),
     )

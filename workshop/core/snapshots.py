@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import scale
 from .frameworks import Framework, framework_to_dict
+from .prework import PreworkView, agreed_to_accept
 from .reasons import Reason
 from .results import SessionResults
 
@@ -57,6 +58,7 @@ class Live:
     timer_remaining: float | None = None  # seconds left when the snapshot was built (no clock skew)
     spotlight: Spotlight | None = None
     previous_code: str | None = None
+    prework: PreworkView | None = None  # its status moves with the clock, its counts with the votes
 
     def people(self) -> dict:
         return {"joined": self.joined, "present": self.present}
@@ -112,6 +114,7 @@ def _header(results: SessionResults, role: str, live: Live) -> dict:
 def participant_state(results: SessionResults, live: Live = Live()) -> dict:
     """What every phone sees: the session's progress and, after a reveal, distribution and label."""
     state = _header(results, PARTICIPANT, live)
+    state["prework"] = live.prework.public_dict() if live.prework else None
     state["practices"] = [view.public_dict() for view in results.practices]
     placement = results.placement
     # the outcome the room reached, once the session is closed (a running session's is provisional)
@@ -137,6 +140,7 @@ def facilitator_state(results: SessionResults, live: Live = Live(), *, with_text
         notes=assessment.notes,
         alpha=None if results.alpha is None else round(results.alpha, 4),
         previous_code=live.previous_code,
+        agreed_to_accept=[view.practice.id for view in agreed_to_accept(results)],
     )
     return state
 
@@ -154,6 +158,7 @@ def _room(results: SessionResults, role: str, live: Live, *, with_notes: bool, w
     """What facilitator and projector both see: people, every practice, queue, placement."""
     state = _header(results, role, live)
     state.update(
+        prework=live.prework.as_dict() if live.prework else None,
         participants=live.people(),
         practices=[view.as_dict(with_text=with_text, with_notes=with_notes) for view in results.practices],
         queue=list(results.queue),
@@ -169,5 +174,12 @@ def _room(results: SessionResults, role: str, live: Live, *, with_notes: bool, w
 
 
 def tally(results_version: int, open_counts: dict[str, int], live: Live) -> dict:
-    """The coalesced live figures sent to facilitator and presenter while votes come in."""
-    return {"version": results_version, "participants": live.people(), "votes": open_counts}
+    """The coalesced live figures sent to facilitator and presenter while votes come in (with
+    pre-work, how many started and finished it)."""
+    data = {"version": results_version, "participants": live.people(), "votes": open_counts}
+    if live.prework is not None:
+        data["prework"] = {
+            "started": live.prework.participation.started,
+            "finished": live.prework.participation.finished,
+        }
+    return data

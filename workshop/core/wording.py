@@ -44,3 +44,18 @@ def sentence_case(text: str) -> str:
 def capitalised(text: str) -> str:
     """The first letter upper-cased, the rest left alone ("two practices" -> "Two practices")."""
     return text[:1].upper() + text[1:]
+
+
+def utc_offset(moment) -> str:
+    """A moment's offset from UTC as people write it: "UTC", "UTC+01:00", "UTC-05:30"."""
+    offset = moment.utcoffset()
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def moment(value) -> str:
+    """A date and time in words, in its own offset: "Friday 14 March 2025 at 17:00 (UTC+01:00)"."""
+    return f"{value:%A} {value.day} {value:%B %Y} at {value:%H:%M} ({utc_offset(value)})"

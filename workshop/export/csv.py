@@ -14,6 +14,7 @@ an empty ``round``.
 import csv
 import io
 
+from ..core import prework
 from ..core.frameworks import STAGE_VOTE, Framework
 from ..core.report import Report
 from ..core.results import PracticeView, RoundView
@@ -27,12 +28,16 @@ COLUMNS = (
     "framework",
     "session_date",
     "session_status",
+    "prework_deadline",
+    "prework_started",
+    "prework_finished",
     "practice_position",
     "practice_id",
     "kind",
     "stage",
     "practice",
     "round",
+    "round_where",
     "round_revealed",
     "latest_round",
     "votes",
@@ -56,12 +61,14 @@ COLUMNS = (
     "consolidated_level",
     "overridden",
     "decision_note",
+    "settled_by",
     "level",
     "provisional",
     "in_action_plan",
     "shift",
     "reasons",
 )
+SETTLED_WORDS = {"prework": "pre-work", "room": "room"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 BOM = "\ufeff"
 
@@ -102,6 +109,7 @@ def _practice_columns(report: Report, row: PracticeView) -> dict:
         "practice": row.ref.text,
         "overridden": row.overridden if decision else None,
         "decision_note": decision.note if decision else None,
+        "settled_by": SETTLED_WORDS.get(prework.settled_where(row)),
         "provisional": row.provisional if row.level else None,
         "in_action_plan": row.in_action_plan,
     }
@@ -116,6 +124,7 @@ def _practice_columns(report: Report, row: PracticeView) -> dict:
 def _round_columns(report: Report, row: PracticeView, round_row: RoundView) -> dict:
     columns = {
         "round": round_row.number,
+        "round_where": "pre-work" if report.prework and round_row.number == prework.PREWORK_ROUND else "room",
         "round_revealed": round_row.revealed,
         "latest_round": round_row is row.latest_revealed,
         "votes": round_row.votes,
@@ -158,11 +167,23 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def _prework_columns(report: Report) -> dict:
+    if report.prework is None:
+        return {}
+    view = report.prework.view
+    return {
+        "prework_deadline": view.prework.closed_at or view.prework.deadline,
+        "prework_started": view.participation.started,
+        "prework_finished": view.participation.finished,
+    }
+
+
 def rows(report: Report) -> list[dict]:
     """The table as dicts (column -> value), before formatting."""
     table = []
+    session = _prework_columns(report)
     for row in report.practices:
-        base = _practice_columns(report, row)
+        base = {**_practice_columns(report, row), **session}
         if not row.rounds:
             table.append(base)
         for round_row in row.rounds:

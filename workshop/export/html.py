@@ -99,6 +99,19 @@ def _entry(report: Report, entry) -> dict:
     }
 
 
+def _prework(report: Report) -> dict | None:
+    if report.prework is None:
+        return None
+    settled = report.prework.settled
+    return {
+        "participation": text.prework_participation(report),
+        "settled": text.prework_settled(report),
+        "shifts": text.prework_shifts(report),
+        "facts": text.prework_facts(report),
+        "lists": (("Settled by pre-work", settled.by_prework), ("Settled in the room", settled.in_room)),
+    }
+
+
 def render(report: Report, framework: Framework | None = None) -> str:
     """The summary as HTML; ``framework`` (the session's copy) adds its notes and cautions."""
     ids = svg.Ids()
@@ -159,6 +172,7 @@ def render(report: Report, framework: Framework | None = None) -> str:
             item_level=lambda item: text.item_level(report, item),
             levels=[(level, level_label(level), _chart(svg.swatch(level, ids))) for level in svg.ORDER],
             label_meaning=analysis.LABEL_MEANING,
+            prework=_prework(report),
             css=Markup(scale.css_variables() + "\n" + (TEMPLATES / "summary.css").read_text(encoding="utf-8")),
             icons=analysis.LABEL_ICONS,
         )

@@ -75,6 +75,9 @@ def _executive(report: Report) -> list[str]:
         lines.append("")
     if summary.caveats:
         lines += [f"*Read with care:* {md(summary.caveats)}", ""]
+    if report.prework:
+        facts = (text.prework_participation(report), text.prework_settled(report), text.prework_shifts(report))
+        lines += ["### Pre-work", "", *(f"- {md(fact)}" for fact in facts), ""]
     lines += _profile(report)
     lines += ["### Where the group agrees", ""]
     lines += _entries(report, summary.agreed, summary.more_agreed, "No practice reached agreement.", consensus=True)
@@ -161,6 +164,24 @@ def _session(report: Report) -> list[str]:
     lines += [f"- **Source of the framework:** {md(session.framework_source)}", ""]
     if session.notes:
         lines += ["**Facilitator's notes**", "", *_quote(session.notes), ""]
+    return lines
+
+
+def _prework(report: Report) -> list[str]:
+    if report.prework is None:
+        return []
+    lines = ["## Pre-work", "", *(f"- {md(fact)}" for fact in text.prework_facts(report)), ""]
+    settled = report.prework.settled
+    for heading, refs in (("Settled by pre-work", settled.by_prework), ("Settled in the room", settled.in_room)):
+        if refs:
+            lines += [f"**{heading}**", "", *(f"- **{ref.position}.** {md(ref.text)}" for ref in refs), ""]
+    if report.prework.shifts:
+        lines += ["**From pre-work to the room**", ""]
+        lines += [
+            f"- **{entry.ref.position}.** {md(_bare(entry.ref.text))}: {entry.shift.describe()}"
+            for entry in report.prework.shifts
+        ]
+        lines.append("")
     return lines
 
 
@@ -378,6 +399,7 @@ def render(report: Report, framework: Framework | None = None) -> str:
     lines = [
         *_executive(report),
         *_session(report),
+        *_prework(report),
         *_placement(report),
         *_benchmark(report),
         *_agreement(report),

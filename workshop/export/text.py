@@ -1,10 +1,12 @@
 """Wording and number formats shared by the renderers, so every format says the same thing."""
 
+from datetime import datetime
+
 from ..core import analysis, scale
 from ..core.frameworks import BEST_FIT, PHASE, PROFILE, STAGE_VOTE, STAGE_VOTE_ID
 from ..core.report import Report, level_label
 from ..core.results import PracticeRef, PracticeView
-from ..core.wording import capitalised, plural
+from ..core.wording import capitalised, join_words, moment, number, plural
 
 LEVEL_ORDER = (*scale.LEVEL_VALUES, scale.UNKNOWN)
 SHORT = {"missing": "M", "ad_hoc": "AH", "repeatable": "R", "systematic": "S", "unknown": "?"}
@@ -283,4 +285,85 @@ def item_level(report: Report, item) -> str:
         provisional=item.provisional,
         overridden=view.overridden,
         computed_level=view.computed_level,
+    )
+
+
+# --- pre-work --------------------------------------------------------------------------------------
+
+SHIFT_WORDS = {
+    analysis.CONVERGED: "converged",
+    analysis.DIVERGED: "no longer agreed",
+    analysis.STILL_DIVIDED: "stayed divided",
+    analysis.STILL_AGREED: "stayed agreed",
+}
+
+
+def prework_when(report: Report) -> str:
+    """When pre-work ran: "Pre-work closed on Friday 14 March 2025 at 17:00 (UTC+01:00)"."""
+    schedule = report.prework.view.prework
+    deadline = moment(schedule.deadline_moment)
+    if report.prework.view.status == "open":
+        return f"Pre-work is open until {deadline}."
+    if schedule.closed_early:
+        closed = moment(datetime.fromisoformat(schedule.closed_at))
+        return f"Pre-work was closed early, on {closed} (its deadline was {deadline})."
+    return f"Pre-work closed on {deadline}."
+
+
+def prework_participation(report: Report) -> str:
+    """ "Invited: not known to the app. Nine people started pre-work; seven finished it (every practice answered)."."""
+    counted = report.prework.view.participation
+    started = capitalised(plural(counted.started, "person", "people"))
+    return (
+        f"Invited: not known to the app. {started} started pre-work; {number(counted.finished)} finished it "
+        f"(answered all {counted.practices} practices)."
+    )
+
+
+def prework_turnout(report: Report) -> str:
+    """Who took part in which round, by count only; the split of the room's voters is withheld
+    when one of its parts is too small to stay anonymous."""
+    turnout = report.prework.turnout
+    if not turnout.room:
+        return f"{capitalised(plural(turnout.prework, 'person', 'people'))} answered in pre-work; nobody voted again in the room."
+    text = (
+        f"{capitalised(plural(turnout.prework, 'person', 'people'))} answered in pre-work; "
+        f"{plural(turnout.room, 'person', 'people')} voted in the room's re-votes"
+    )
+    if turnout.also_prework is None:
+        return (
+            text + f" (how many of them did pre-work is not shown: one of the two groups has fewer than "
+            f"{turnout.minimum} people, and comparing the rounds could tell their answers)."
+        )
+    return text + f" ({number(turnout.also_prework)} of them had done pre-work, {number(turnout.room_only)} had not)."
+
+
+def prework_settled(report: Report) -> str:
+    settled = report.prework.settled
+    return (
+        f"Settled by pre-work: {plural(len(settled.by_prework), 'practice')}; in the room: "
+        f"{plural(len(settled.in_room), 'practice')}; not settled yet: {plural(len(settled.open), 'practice')}."
+    )
+
+
+def prework_shifts(report: Report) -> str:
+    """ "Re-voted in the room: three practices (two converged, one stayed divided)."."""
+    shifts = report.prework.shifts
+    if not shifts:
+        return "No practice was re-voted in the room."
+    kinds = {}
+    for entry in shifts:
+        kinds[entry.shift.kind] = kinds.get(entry.shift.kind, 0) + 1
+    parts = [f"{number(count)} {SHIFT_WORDS[kind]}" for kind, count in kinds.items()]
+    return f"Re-voted in the room after pre-work: {plural(len(shifts), 'practice')} ({join_words(parts)})."
+
+
+def prework_facts(report: Report) -> tuple[str, ...]:
+    """Pre-work in sentences, the same in every format."""
+    return (
+        prework_when(report),
+        prework_participation(report),
+        prework_turnout(report),
+        prework_settled(report),
+        prework_shifts(report),
     )

@@ -84,6 +84,8 @@ class Reports:
             reasons=self.store.sessions.all_reasons(code),
             generated_at=generated_at or self.store.database.now_iso(),
             benchmark=self.benchmark(code) if with_benchmark else None,
+            prework_view=self.room.prework_view(code),
+            answers=self.store.sessions.answers_by_person(code),
         )
 
     def export(self, code: str, fmt: str, *, generated_at: str | None = None):

@@ -7,11 +7,12 @@ facts through the store and returns plain results; adapters decide whom to tell.
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from ..core import assessment as rules
-from ..core import protocol, reasons, snapshots
+from ..core import invitation, prework, protocol, reasons, snapshots
 from ..core.assessment import Assessment, ParticipantInfo
-from ..core.errors import Forbidden, Internal, NotOpen, NotRevealed, Unauthorized
+from ..core.errors import Conflict, Forbidden, Internal, NotOpen, NotRevealed, Unauthorized
 from ..core.frameworks import Framework, get_framework
 from ..core.results import SessionResults, build_results, with_open_votes
 from ..store import Created, Deleted, Participant, StaleState, Store
@@ -103,7 +104,15 @@ class Room:
             timer_remaining=round(ends_at - now, 1) if ends_at else None,
             spotlight=self._spotlight(assessment, extras.spotlight),
             previous_code=extras.previous_code,
+            prework=self.prework_view(code, assessment, now),
         )
+
+    def prework_view(self, code: str, assessment: Assessment | None = None, now: float | None = None):
+        """The session's pre-work now (``prework.PreworkView``), or None without pre-work."""
+        assessment = assessment or self.sessions.load(code)
+        if assessment.prework is None:
+            return None
+        return prework.view(assessment, self.sessions.answers_by_person(code), self.now() if now is None else now)
 
     def _spotlight(self, assessment: Assessment, stored: snapshots.Spotlight | None) -> snapshots.Spotlight | None:
         """The stored spotlight with the reasons it shows, read now (they are facts of the votes)."""
@@ -207,10 +216,10 @@ class Room:
         raise Internal("the session kept changing; try again")
 
     def open(self, code: str, target: str) -> rules.Change:
-        return self.act(code, lambda a: rules.open_practice(a, target))
+        return self.act(code, lambda a: rules.open_practice(a, target, now=self.now()))
 
     def reveal(self, code: str, target: str) -> rules.Change:
-        return self.act(code, lambda a: rules.reveal(a, target))
+        return self.act(code, lambda a: rules.reveal(a, target, now=self.now()))
 
     def revote(self, code: str, practice_id: str) -> rules.Change:
         return self.act(code, lambda a: rules.revote(a, practice_id))
@@ -226,6 +235,58 @@ class Room:
 
     def close(self, code: str) -> rules.Change:
         return self.act(code, rules.close)
+
+    def schedule_prework(self, code: str, schedule: prework.Schedule) -> rules.Change:
+        """Start pre-work, move its deadline or close it now (``prework.schedule_prework``)."""
+        return self.act(code, lambda a: prework.schedule_prework(a, schedule, self.now()))
+
+    def close_prework_if_due(self, code: str) -> rules.Change | None:
+        """Record that pre-work's deadline has passed, once; None when there was nothing to record."""
+        if self.sessions.load(code).prework is None:
+            return None
+        change = self.act(code, lambda a: prework.close_prework_if_due(a, self.now()))
+        return change if change.changed else None
+
+    def _with_prework(self, code: str) -> Assessment:
+        assessment = self.sessions.load(code)
+        if assessment.prework is None:
+            raise Conflict("this session has no pre-work: start it with a deadline first")
+        return assessment
+
+    def invitation(self, code: str, join_url: str) -> invitation.Invitation:
+        """The invitation to pre-work, ready to paste into an e-mail or a chat."""
+        assessment = self._with_prework(code)
+        return invitation.invitation(
+            title=assessment.title,
+            organization=assessment.organization,
+            framework_name=assessment.framework.name,
+            practices=len(assessment.framework.practices),
+            prework=assessment.prework,
+            join_url=join_url,
+        )
+
+    def calendar(self, code: str, join_url: str) -> str:
+        """The pre-work deadline and the workshop as an iCalendar file."""
+        assessment = self._with_prework(code)
+        return invitation.calendar(
+            code=code,
+            title=assessment.title,
+            prework=assessment.prework,
+            join_url=join_url,
+            host=urlsplit(join_url).hostname or "cx-workshop",
+            sequence=assessment.version,
+            now=self.now(),
+        )
+
+    def accept_agreed(self, code: str, practice_ids: tuple[str, ...]) -> rules.Change:
+        """Record the confirmed agreed practices at their computed levels, together."""
+
+        def rule(current: Assessment) -> rules.Change:
+            results = build_results(current, self.sessions.level_counts(code))
+            candidates = {view.practice.id: view.computed_level for view in prework.agreed_to_accept(results)}
+            return prework.accept_agreed(current, candidates, practice_ids)
+
+        return self.act(code, rule)
 
     def set_timer(self, code: str, seconds: int | None) -> None:
         """Start a countdown on the round the room is voting on (``None`` stops it)."""

@@ -159,3 +159,11 @@ def m005_presenter_token_for_older_sessions(db: Database) -> None:
     # given at creation keeps working too: its hash stays (Sessions.check_token accepts either).
     for (assessment_id,) in db.execute("SELECT id FROM assessments WHERE presenter_token IS NULL").fetchall():
         db.execute("UPDATE assessments SET presenter_token = ? WHERE id = ?", [new_token(), assessment_id])
+
+
+@migrations()
+def m006_prework(db: Database) -> None:
+    # Pre-work's schedule (core.assessment.Prework as JSON: deadline, started_at, closed_at,
+    # workshop_at, workshop_minutes), null for a session without pre-work. Its votes are ordinary
+    # votes in round 1 of each practice; nothing else is stored for it.
+    db["assessments"].add_column("prework", str)

@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ..core import assessment as rules
-from ..core.assessment import Assessment, Decision, Round, Settings
+from ..core.assessment import Assessment, Decision, Prework, Round, Settings
 from ..core.errors import Forbidden, Full, NotFound
 from ..core.frameworks import Framework, framework_from_dict, framework_to_dict
 from ..core.snapshots import Spotlight
@@ -62,6 +62,13 @@ def _timer(raw: str | None) -> rules.Timer | None:
         return None
     data = json.loads(raw)
     return rules.Timer(practice_id=data["practice"], round=data["round"], ends_at=data["ends_at"])
+
+
+def _prework(raw: str | None) -> Prework | None:
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return Prework(**{name: data[name] for name in Prework.__dataclass_fields__ if name in data})
 
 
 def _spotlight(raw: str | None) -> Spotlight | None:
@@ -206,6 +213,7 @@ class Sessions:
             created_at=record["created_at"],
             closed_at=record["closed_at"],
             version=record["version"],
+            prework=_prework(record.get("prework")),
         )
 
     def check_token(self, code: str, token: str, role: str) -> None:
@@ -242,8 +250,7 @@ class Sessions:
                     "UPDATE rounds SET revealed_at = ? WHERE assessment_id = ? AND practice_id = ? AND number = ?",
                     [stamp, assessment_id, revealed.practice_id, revealed.number],
                 )
-            if change.decided is not None:
-                decision = change.decided
+            for decision in change.decided:
                 conn.execute(
                     """INSERT INTO decisions (assessment_id, practice_id, round, level, computed_level,
                        note, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -259,6 +266,11 @@ class Sessions:
                         decision.note,
                         stamp,
                     ],
+                )
+            if change.prework_changed:
+                conn.execute(
+                    "UPDATE assessments SET prework = ? WHERE id = ?",
+                    [json.dumps(after.prework.as_dict()) if after.prework else None, assessment_id],
                 )
             conn.execute(
                 """UPDATE assessments SET status = ?, current_practice = ?, closed_at = ?,
@@ -361,7 +373,7 @@ class Sessions:
         """Check the vote against the current state and store it, atomically; return its round."""
         with self.db.transaction() as conn:
             assessment = self.load(code)  # re-reads the version inside the write lock
-            target = rules.ensure_can_vote(assessment, practice_id, round_number, answer=level)
+            target = rules.ensure_can_vote(assessment, practice_id, round_number, answer=level, now=self.db.now())
             conn.execute(
                 """INSERT INTO votes (assessment_id, practice_id, round, participant_id, level, note, cast_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -396,6 +408,14 @@ class Sessions:
         )
         counts = dict(rows)
         return {practice_id: counts.get(practice_id, 0) for practice_id, _ in open_rounds}
+
+    def answers_by_person(self, code: str) -> list[tuple[int, int, int]]:
+        """(participant id, round, answers) for every participant and round they answered in: what
+        pre-work's started/finished counts and the rounds' turnout are derived from."""
+        return self.db.query(
+            "SELECT participant_id, round, count(*) FROM votes WHERE assessment_id = ? GROUP BY participant_id, round",
+            [self.assessment_id(code)],
+        )
 
     def level_counts(self, code: str) -> dict[tuple[str, int, str | None, str], int]:
         """Votes per (practice, round, segment, level): all the analysis needs."""

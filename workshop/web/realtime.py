@@ -80,6 +80,7 @@ class Realtime:
         self._last_heartbeat = 0.0
         self._last_sweep = 0.0
         self._deadlines: dict[str, float] = {}  # code -> when its countdown ends (set on this process)
+        self._prework_ends: dict[str, float] = {}  # code -> when its pre-work closes (seen on this process)
 
     # --- registration ---------------------------------------------------------------------------
 
@@ -104,6 +105,8 @@ class Realtime:
         self.event(protocol.SETTINGS, protocol.parse_settings_update, roles=facilitator)(self.on_settings)
         self.event(protocol.NOTES, protocol.parse_notes, roles=facilitator)(self.on_notes)
         self.event(protocol.ROSTER, protocol.parse_empty, roles=facilitator)(self.on_roster)
+        self.event(protocol.PREWORK, protocol.parse_prework, roles=facilitator)(self.on_prework)
+        self.event(protocol.ACCEPT_AGREED, protocol.parse_accept_agreed, roles=facilitator)(self.on_accept_agreed)
 
     def event(self, name: str, parse: Callable, roles: set[str] | None = None):
         """Wrap a handler: one payload, identity check, validation, errors turned into acks."""
@@ -202,6 +205,7 @@ class Realtime:
         self.room.check_facilitator(command.code, command.token)
         self.bind(Identity(snapshots.FACILITATOR, command.code))
         self.watch_timer(command.code)
+        self.watch_prework(command.code)
         return {
             "state": self.room.state(command.code, snapshots.FACILITATOR),
             "links": {
@@ -271,6 +275,24 @@ class Realtime:
         self.room.set_notes(identity.code, notes)
         return self.changed(identity.code)
 
+    def on_prework(self, identity: Identity, schedule):
+        change = self.room.schedule_prework(identity.code, schedule)
+        self.watch_prework(identity.code)
+        return self.changed(identity.code, change)
+
+    def watch_prework(self, code: str) -> None:
+        """Remember when the session's pre-work closes, so the tick tells the room at that second."""
+        prework = self.room.load(code).prework
+        if prework is None or prework.closed_at is not None:
+            self._prework_ends.pop(code, None)
+        else:
+            self._prework_ends[code] = prework.ends_at
+
+    def on_accept_agreed(self, identity: Identity, practice_ids: tuple[str, ...]):
+        change = self.room.accept_agreed(identity.code, practice_ids)
+        accepted = [decision.practice_id for decision in change.decided]
+        return {**self.changed(identity.code, change), "accepted": accepted}
+
     # --- broadcasting -----------------------------------------------------------------------------
 
     def broadcast(self, code: str) -> None:
@@ -314,8 +336,8 @@ class Realtime:
         """Send coalesced tallies, run automatic reveals and timers, beat the presence heart.
 
         The work follows what happens, not how many sessions are open: a session is looked at when
-        a vote or a connection changed it here, when its countdown ends, or every SWEEP_INTERVAL
-        while a facilitator watches it from this process."""
+        a vote or a connection changed it here, when its countdown or its pre-work ends, or every
+        SWEEP_INTERVAL while someone is connected to it through this process."""
         now = self.now()
         if now - self._last_heartbeat >= HEARTBEAT_INTERVAL:
             self._last_heartbeat = now
@@ -330,11 +352,20 @@ class Realtime:
             if ends_at <= now:
                 due.add(code)
                 self._deadlines.pop(code, None)
+        closing = set()
+        for code, ends_at in list(self._prework_ends.items()):
+            if ends_at <= now:
+                closing.add(code)
+                self._prework_ends.pop(code, None)
         if now - self._last_sweep >= SWEEP_INTERVAL:
             self._last_sweep = now
             due |= self._watched_codes()
+            closing |= {identity.code for identity in list(self.connections.values())}
         for code in due:
             if self._each(code, self._reveal_if_due):
+                dirty.discard(code)
+        for code in closing:  # pre-work's deadline passed: tell the room (votes are refused anyway)
+            if self._each(code, self._close_prework_if_due):
                 dirty.discard(code)
         for code in dirty:
             self._each(code, self._send_tally)
@@ -357,6 +388,15 @@ class Realtime:
 
     def _watched_codes(self) -> set[str]:
         return {identity.code for identity in list(self.connections.values()) if identity.role == snapshots.FACILITATOR}
+
+    def _close_prework_if_due(self, code: str) -> bool:
+        """At pre-work's deadline, tell every phone and the facilitator it is closed (the votes
+        are refused from that second on whether or not this runs)."""
+        change = self.room.close_prework_if_due(code)
+        if change is None:
+            return False
+        self.changed(code, change)
+        return True
 
     def _reveal_if_due(self, code: str) -> bool:
         """Reveal the current round if its countdown ended or everyone present voted

@@ -66,9 +66,10 @@ def create_session():
 
 @sessions.get("/<code>")
 def public_info(code):
-    """What a phone needs before joining: title, organisation, segments, status."""
+    """What a phone needs before joining: title, organisation, segments, status, pre-work's deadline."""
     code = protocol.normalise_code(code)
     assessment = service().room.load(code)
+    prework = service().room.prework_view(code, assessment)
     return {
         "code": code,
         "title": assessment.title,
@@ -76,6 +77,7 @@ def public_info(code):
         "framework": {"id": assessment.framework.id, "name": assessment.framework.name},
         "segments": list(assessment.settings.segments),
         "status": assessment.status,
+        "prework": prework.public_dict() if prework else None,
     }
 
 
@@ -91,6 +93,25 @@ def session_framework(code):
 @sessions.get("/<code>/summary")
 def summary(code):
     return service().reports.summary(facilitator_code(code))
+
+
+@sessions.get("/<code>/invitation")
+def prework_invitation(code):
+    """The invitation to pre-work, as text to paste into an e-mail or a chat."""
+    code = facilitator_code(code)
+    join_url = links.join_url(code)
+    return {**service().room.invitation(code, join_url).as_dict(), "join_url": join_url}
+
+
+@sessions.get("/<code>/prework.ics")
+def prework_calendar(code):
+    """The pre-work deadline and the workshop as a calendar file (RFC 5545)."""
+    code = facilitator_code(code)
+    response = Response(service().room.calendar(code, links.join_url(code)), mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="cx-prework-{code}.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @sessions.get("/<code>/export")
