@@ -28,32 +28,16 @@ def answers(port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    if answers(6379):
-        yield "redis://127.0.0.1:6379/0"
-        return
+def start_redis(port: int, folder) -> subprocess.Popen:
+    """A throwaway ``redis-server`` on ``port`` that keeps nothing on disk."""
     binary = shutil.which("redis-server")
     if binary is None:
-        reason = "no Redis on 127.0.0.1:6379 and no redis-server to start (apt install redis-server)"
+        reason = "no redis-server to start (apt install redis-server)"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    port = free_port()
     process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path_factory.mktemp("redis")),
-        ],
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -63,6 +47,16 @@ def redis_url(tmp_path_factory):
             process.kill()
             pytest.fail("redis-server did not start")
         time.sleep(0.05)
+    return process
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    if answers(6379):
+        yield "redis://127.0.0.1:6379/0"
+        return
+    port = free_port()
+    process = start_redis(port, tmp_path_factory.mktemp("redis"))
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)
@@ -113,3 +107,44 @@ def test_two_processes_share_votes_and_reveals_through_redis(start_server, phone
         "systematic": 3,
         "unknown": 0,
     }
+
+
+def test_after_redis_restarts_every_phone_gets_the_state_it_missed_and_no_vote_is_lost(start_server, phones, tmp_path):
+    port = free_port()
+    redis = start_redis(port, tmp_path)
+    try:
+        options = ("--message-queue", f"redis://127.0.0.1:{port}/0")
+        database = tmp_path / "shared.db"
+        first = start_server("gevent", database, *options)
+        second = start_server("gevent", database, *options)
+        session = first.new_session()
+        host = phones(first.url)
+        assert host.call("host", {"code": session["code"], "facilitator_token": session["facilitator_token"]})["ok"]
+        room = [phones(first.url) for _ in range(3)] + [phones(second.url) for _ in range(3)]
+        for phone in room:
+            assert phone.call("join", {"code": session["code"]})["ok"]
+        assert host.call("open", {"practice": "*"})["ok"]
+        wait_for(lambda: all(p.states and p.states[-1]["practices"][0]["status"] == "open" for p in room), timeout=10)
+        for phone in room:
+            assert phone.call("vote", {"practice": "repair-identify", "level": "repeatable"})["ok"]
+
+        redis.kill()  # Redis goes away: nothing published now reaches anyone
+        redis.wait(timeout=10)
+        for phone in room:  # votes are still acknowledged: they go to the database
+            assert phone.call("vote", {"practice": "repair-measure", "level": "ad_hoc"})["ok"]
+        assert host.call("reveal", {"practice": "repair-identify"})["ok"]
+        time.sleep(1)
+
+        redis = start_redis(port, tmp_path)  # back on the same address
+
+        def revealed(phone):
+            practice = next(p for p in phone.states[-1]["practices"] if p["id"] == "repair-identify")
+            return practice["status"] == "revealed"
+
+        wait_for(lambda: all(revealed(phone) for phone in room), timeout=30)
+        summary = second.summary(session)
+        counts = {row["id"]: row["rounds"][-1]["votes"] for row in summary["practices"]}
+        assert counts["repair-identify"] == 6 and counts["repair-measure"] == 6
+    finally:
+        redis.terminate()
+        redis.wait(timeout=10)

@@ -18,6 +18,7 @@ from .frameworks import frameworks
 from .limits import SESSIONS_MESSAGE, SocketLimits, http_limiter, sessions_per_address
 from .organizations import organizations_api, organizations_pages
 from .pages import pages
+from .queue import ResyncingRedisManager
 from .realtime import Realtime
 from .sessions import sessions
 
@@ -27,11 +28,18 @@ def init_app(app: Flask, service: Workshops) -> Realtime:
     config = app.config
     app.extensions[SERVICE] = service
     socketio = SocketIO()
+    queue = config["MESSAGE_QUEUE"]
+    manager = None
+    if queue and queue.startswith(("redis://", "rediss://")):
+        manager = ResyncingRedisManager(queue, channel=config["MESSAGE_QUEUE_CHANNEL"])
     socketio.init_app(
         app,
         async_mode=config["ASYNC_MODE"],
-        message_queue=config["MESSAGE_QUEUE"],
-        channel=config["MESSAGE_QUEUE_CHANNEL"],
+        **(
+            {"client_manager": manager}
+            if manager
+            else {"message_queue": queue, "channel": config["MESSAGE_QUEUE_CHANNEL"]}
+        ),
         cors_allowed_origins=config["CORS_ORIGINS"],
         max_http_buffer_size=config["MAX_PAYLOAD_BYTES"],
         ping_interval=20,
@@ -42,6 +50,8 @@ def init_app(app: Flask, service: Workshops) -> Realtime:
         socketio, service, config["TALLY_INTERVAL"], ticker=config["BACKGROUND_TICKER"], limits=SocketLimits(config)
     )
     realtime.register()
+    if manager is not None:
+        manager.on_resubscribed = lambda: socketio.start_background_task(realtime.resync)
     app.extensions[REALTIME] = realtime
 
     if config.get("PUBLIC_URL"):

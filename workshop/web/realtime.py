@@ -300,6 +300,12 @@ class Realtime:
         for role, state in self.room.states(code).items():
             self.socketio.emit(protocol.STATE, state, to=room(code, role))
 
+    def resync(self) -> None:
+        """Send every session connected through this process its current state (after the message
+        queue was lost and found again, broadcasts may have been dropped)."""
+        for code in {identity.code for identity in list(self.connections.values())}:
+            self._each(code, self.broadcast)
+
     def forget(self, code: str) -> None:
         """A session was deleted: drop its pending tally and disconnect its clients on this process."""
         with self._dirty_lock:
