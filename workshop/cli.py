@@ -32,8 +32,8 @@ class Stop(click.ClickException):
 
 def database_option(function: Callable) -> Callable:
     return click.option(
-        "--db", "database", default=DEFAULT_DB, envvar="WORKSHOP_DB", show_default=True,
-        help="SQLite database file (or WORKSHOP_DB).",
+        "--db", "database", default=DEFAULT_DB, envvar="WORKSHOP_DB", show_default=True, metavar="FILE|URL",
+        help="SQLite database file, or postgresql://USER@HOST:PORT/NAME (or WORKSHOP_DB).",
     )(function)  # fmt: skip
 
 
@@ -53,11 +53,12 @@ def known_errors(function: Callable) -> Callable:
 
 
 def open_store(path: str, *, create: bool = False):
-    """The store at ``path``; a missing, unreadable or foreign file is one clear line."""
+    """The store at ``path`` (a file or a PostgreSQL URL); a missing, unreadable or foreign
+    database is one clear line."""
     from .store import open_store as opener
-    from .store.database import DatabaseUnusable
+    from .store.database import DatabaseUnusable, is_postgres
 
-    if not create and path != ":memory:" and not Path(path).is_file():
+    if not create and path != ":memory:" and not is_postgres(path) and not Path(path).is_file():
         hint = "it is a folder" if Path(path).is_dir() else "give --db or set WORKSHOP_DB"
         raise Stop(f"no database at {path} ({hint})")
     try:
