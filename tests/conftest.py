@@ -2,6 +2,7 @@
 Socket.IO clients by role whose acks are checked. The databases are SQLite files, or new
 PostgreSQL databases when ``WORKSHOP_TEST_DATABASE`` names a server (``tests/databases.py``)."""
 
+import signal
 import time
 
 import pytest
@@ -124,7 +125,13 @@ def cli():
     runner = CliRunner()
 
     def run(*args, input=None):
-        return runner.invoke(command, [str(arg) for arg in args], input=input, catch_exceptions=False)
+        # the command resets SIGPIPE to its default (`workshop sessions | head`); in this process that
+        # would let a later write to a closed socket kill the whole test run
+        handler = signal.getsignal(signal.SIGPIPE)
+        try:
+            return runner.invoke(command, [str(arg) for arg in args], input=input, catch_exceptions=False)
+        finally:
+            signal.signal(signal.SIGPIPE, handler)
 
     return run
 
