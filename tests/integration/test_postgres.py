@@ -4,6 +4,7 @@ SQLite and PostgreSQL through a backup. These run in the PostgreSQL pass of the 
 (``WORKSHOP_TEST_DATABASE``, see tests/databases.py)."""
 
 import json
+import multiprocessing
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ from workshop.core.errors import NotOpen
 from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 from workshop.service import Workshops
 from workshop.store import open_store
+from workshop.store.schema import migrations
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (WORKSHOP_TEST_DATABASE)")
 
@@ -191,3 +193,29 @@ def test_a_backup_moves_sessions_from_postgresql_to_sqlite_and_back(
         )
     finally:
         on_postgres.close()
+
+
+def open_when_all_are_ready(location: str, ready) -> list[str]:
+    ready.wait()
+    store = open_store(location)
+    try:
+        return store.database.applied_migrations()
+    finally:
+        store.close()
+
+
+def test_processes_opening_an_empty_database_at_the_same_moment_create_its_schema_once(new_database):
+    """Hosts started together each find the schema missing; the advisory lock makes all but the
+    first wait for it (without it, one fails: the table "already exists")."""
+    location = new_database("empty")
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        ready = manager.Barrier(4)
+        with context.Pool(4) as pool:
+            applied = pool.starmap(open_when_all_are_ready, [(location, ready)] * 4)
+    assert applied == [migrations.names] * 4
+    store = open_store(location)
+    try:
+        assert store.database.scalar("SELECT count(*) FROM workshop_migrations") == len(migrations.names)
+    finally:
+        store.close()
