@@ -52,5 +52,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     frameworks = load_frameworks([BUILTIN_DIRECTORY, *map(Path, app.config["FRAMEWORK_DIRS"])])
     store = open_store(app.config["DATABASE"], now=app.config["CLOCK"])
+    try:
+        store.database.check()  # a read-only or damaged database stops the start, with the reason
+    except Exception:
+        store.close()
+        raise
     web.init_app(app, Workshops(store, frameworks, offload=app.config["OFFLOAD"]))
     return app

@@ -43,18 +43,24 @@ def known_errors(function: Callable) -> Callable:
     @wraps(function)
     def run(*args, **kwargs):
         from .core.errors import WorkshopError
+        from .store.database import DatabaseUnusable, engine_errors
 
         try:
             return function(*args, **kwargs)
         except WorkshopError as error:
             raise Stop(error.message) from None
+        except DatabaseUnusable as error:
+            raise Stop(str(error)) from None
+        except engine_errors() as error:  # found while reading: a damaged file, a lost server
+            text = " ".join(str(error).split())
+            raise Stop(f"the database failed: {text}; if it is damaged, restore a backup into a new --db") from None
 
     return run
 
 
-def open_store(path: str, *, create: bool = False):
+def open_store(path: str, *, create: bool = False, writes: bool = False):
     """The store at ``path`` (a file or a PostgreSQL URL); a missing, unreadable or foreign
-    database is one clear line."""
+    database is one clear line, and so is one that cannot be written when the command ``writes``."""
     from .store import open_store as opener
     from .store.database import DatabaseUnusable, is_postgres
 
@@ -62,9 +68,16 @@ def open_store(path: str, *, create: bool = False):
         hint = "it is a folder" if Path(path).is_dir() else "give --db or set WORKSHOP_DB"
         raise Stop(f"no database at {path} ({hint})")
     try:
-        return opener(path)
+        store = opener(path)
     except DatabaseUnusable as error:
         raise Stop(str(error)) from None
+    if writes:
+        try:
+            store.database.check()
+        except DatabaseUnusable as error:
+            store.close()
+            raise Stop(str(error)) from None
+    return store
 
 
 def service_of(store):
@@ -305,7 +318,7 @@ def restore(file, database) -> None:
         raise Stop(f"cannot read {file}: {error.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise Stop(f"{file} is not JSON: {error}") from None
-    store = open_store(database, create=True)
+    store = open_store(database, create=True, writes=True)
     try:
         restored = store.archive.restore(document)
     finally:
@@ -326,7 +339,7 @@ def delete(code, yes, database) -> None:
     from .core import protocol
 
     code = protocol.normalise_code(code)
-    store = open_store(database)
+    store = open_store(database, writes=True)
     try:
         room = service_of(store).room
         preview = room.delete(code, dry_run=True)
@@ -357,7 +370,7 @@ def delete(code, yes, database) -> None:
 @known_errors
 def organization(name, review_months, new_key, database) -> None:
     """List organisations, show one, set its review interval or key."""
-    store = open_store(database, create=new_key)
+    store = open_store(database, create=new_key, writes=new_key or review_months is not None)
     organizations = store.organizations
     try:
         if name is None:

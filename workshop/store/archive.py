@@ -323,7 +323,8 @@ def restore(db: Database, sessions: Sessions, document) -> Restored:
         written.undo(db)
         if not isinstance(error, (*db.refused_row, OverflowError)):
             raise
-        raise InvalidBackup(f"nothing was restored: the database refused a row of the backup ({error})") from None
+        reason = " ".join(str(error).split())  # PostgreSQL's messages run over several lines
+        raise InvalidBackup(f"nothing was restored: the database refused a row of the backup ({reason})") from None
     codes = tuple(row["code"] for row in tables["assessments"])
     for code in codes:
         sessions.forget(code)

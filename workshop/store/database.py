@@ -14,6 +14,8 @@ The connection is guarded by a lock that gevent/eventlet monkey-patching turns c
 comes from ``now`` (epoch seconds), so tests can set the clock instead of waiting.
 """
 
+import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -104,6 +106,12 @@ class Database:
         """Apply the pending migrations (all of them, or those before ``stop_before``)."""
         raise NotImplementedError
 
+    def check(self) -> None:
+        """Raise ``DatabaseUnusable`` unless this database can be written (and, where the engine can
+        tell quickly, is undamaged): the server calls it at start, so that a read-only or damaged
+        database is one line then, not a failed vote later."""
+        raise NotImplementedError
+
     def scrub(self) -> None:
         """After a delete: leave no copy of the deleted rows where the engine can avoid it."""
 
@@ -168,6 +176,15 @@ class Database:
 
     def count(self, table: str) -> int:
         return self.scalar(f"SELECT count(*) FROM {table}")
+
+
+def engine_errors() -> tuple[type[Exception], ...]:
+    """The exceptions the engines in use raise (SQLite's, and psycopg's once it was imported)."""
+    errors: list[type[Exception]] = [sqlite3.Error]
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        errors.append(psycopg.Error)
+    return tuple(errors)
 
 
 def open_database(location: str | Path, *, now: Clock = time.time, stop_before: str | None = None) -> Database:

@@ -189,7 +189,6 @@ class PostgresDatabase(Database):
             self.raw = self._open()
             self.conn = PostgresConnection(self.raw)
             self.migrate(stop_before=stop_before)
-            self._check_writable()
         except psycopg.Error as error:
             raise DatabaseUnusable(_explain(url, error)) from None
 
@@ -198,7 +197,13 @@ class PostgresDatabase(Database):
         # autocommit: outside transaction() every statement is its own transaction, as on SQLite
         return psycopg.connect(self.url, autocommit=True, **options)
 
-    def _check_writable(self) -> None:
+    def check(self) -> None:
+        try:
+            self._check()
+        except psycopg.Error as error:
+            raise DatabaseUnusable(_explain(self.url, error)) from None
+
+    def _check(self) -> None:
         if self.scalar("SHOW transaction_read_only") == "on":
             raise DatabaseUnusable(f"{self.path} is read-only (a standby?): the server must be able to write to it")
         for table in WRITTEN_TABLES:

@@ -54,6 +54,10 @@ def schema_lock(path: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class _Probed(Exception):
+    """Ends the write probe of ``SqliteDatabase.check``, rolling it back."""
+
+
 def _busy(error: sqlite3.OperationalError) -> bool:
     text = str(error)
     return "database is locked" in text or "database table is locked" in text or "busy" in text
@@ -102,7 +106,6 @@ class SqliteDatabase(Database):
         try:
             self.raw = self._open(stop_before)
             self.conn = SqliteConnection(self.raw)
-            self._check_writable()
         except (sqlite3.Error, OSError) as error:
             raise DatabaseUnusable(_explain(self.path, error)) from None
 
@@ -126,14 +129,24 @@ class SqliteDatabase(Database):
             connection.execute("PRAGMA busy_timeout=0")
         return connection
 
-    def _check_writable(self) -> None:
-        """Fail now, with the reason, if the server could read this database but not write it
-        (a read-only file or folder): later every vote would fail."""
-        if self.path == ":memory:":
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.execute("ROLLBACK")
-        self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # and the WAL's index can be made
+    def check(self) -> None:
+        try:
+            with self.transaction() as conn:
+                # SQLite opens a file it may not write read-only, and says so only at the first write
+                conn.execute("CREATE TABLE _workshop_write_check (x)")
+                raise _Probed
+        except _Probed:
+            pass
+        except sqlite3.Error as error:
+            raise DatabaseUnusable(_explain(self.path, error)) from None
+        try:
+            problems = [row[0] for row in self.query("PRAGMA quick_check")]
+        except sqlite3.Error as error:
+            raise DatabaseUnusable(_explain(self.path, error)) from None
+        if problems != ["ok"]:
+            raise DatabaseUnusable(
+                f"{self.path} is damaged (SQLite's check says: {problems[0]}); restore a backup into a new --db"
+            )
 
     def _connection(self) -> SqliteConnection:
         return self.conn
@@ -165,11 +178,15 @@ def _explain(path: str, error: Exception) -> str:
     """One line for a database that cannot be used, naming the file and what to do."""
     if isinstance(error, IsADirectoryError):
         return f"{path} is a folder, not a database file"
+    if isinstance(error, PermissionError):
+        return f"cannot open {path}: {error.strerror}; the server must be able to read and write it and its folder"
     if isinstance(error, OSError):
         return f"cannot open {path}: {error.strerror or error}"
     text = str(error)
     if "file is not a database" in text or "malformed" in text:
         return f"{path} is not a workshop database (SQLite says: {text}); give another --db or restore a backup"
-    if "readonly" in text or "read-only" in text or "unable to open" in text:
+    if "readonly" in text or "read-only" in text:
         return f"{path} is read-only: the server must be able to write to it and to its folder"
+    if "unable to open" in text:
+        return f"cannot open {path} (SQLite says: {text}); the server must be able to write to it and to its folder"
     return f"cannot use the database {path}: {text}"
