@@ -7,7 +7,7 @@ from flask import Flask
 
 from . import web
 from .frameworks import BUILTIN_DIRECTORY, load_frameworks
-from .service import Workshops
+from .service import DEFAULT_EXPIRE_EMPTY_AFTER, Workshops
 from .store import open_store
 
 PACKAGE = Path(__file__).resolve().parent
@@ -27,6 +27,7 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "CLOCK": time.time,  # epoch seconds; tests pass a clock they can move
     "OFFLOAD": None,  # runs CPU-heavy work off the event loop (serve.py sets it for gevent/eventlet)
+    "EXPIRE_EMPTY_AFTER": DEFAULT_EXPIRE_EMPTY_AFTER,  # days before a session nobody joined is deleted; 0: never
 }
 
 
@@ -57,5 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
     except Exception:
         store.close()
         raise
-    web.init_app(app, Workshops(store, frameworks, offload=app.config["OFFLOAD"]))
+    service = Workshops(
+        store, frameworks, offload=app.config["OFFLOAD"], expire_empty_after=app.config["EXPIRE_EMPTY_AFTER"]
+    )
+    web.init_app(app, service)
     return app

@@ -152,10 +152,19 @@ def cli() -> None:
     envvar="WORKSHOP_WEBSOCKET_ONLY",
     help="Refuse the long-polling fallback (for several processes behind round-robin).",
 )
+@click.option(
+    "--expire-empty-after",
+    type=click.IntRange(min=0),
+    default=7,
+    envvar="WORKSHOP_EXPIRE_EMPTY_AFTER",
+    show_default=True,
+    metavar="DAYS",
+    help="Delete sessions nobody joined after this many days, and organisations left with no session (0: never).",
+)
 @click.option("--access-log", is_flag=True, help="Log every HTTP request.")
 @click.option("--log-level", default="INFO", envvar="WORKSHOP_LOG_LEVEL", show_default=True)
 def serve(host, port, database, framework_dirs, async_mode, public_url, message_queue, message_queue_channel,
-          cors_origins, websocket_only, access_log, log_level) -> None:  # fmt: skip
+          cors_origins, websocket_only, expire_empty_after, access_log, log_level) -> None:  # fmt: skip
     """Run the web and websocket server."""
     import logging
 
@@ -175,6 +184,7 @@ def serve(host, port, database, framework_dirs, async_mode, public_url, message_
         "MESSAGE_QUEUE_CHANNEL": message_queue_channel,
         "CORS_ORIGINS": list(cors_origins) or None,
         "WEBSOCKET_ONLY": websocket_only,
+        "EXPIRE_EMPTY_AFTER": expire_empty_after,
     }
     try:
         server.run(config, host, port, async_mode, access_log=access_log)

@@ -13,15 +13,21 @@ from ..core.frameworks import Framework
 from ..store import Participant, Store
 from .organizations import Organizations
 from .reports import Offload, Reports
-from .room import Joined, Room
+from .room import DEFAULT_EXPIRE_EMPTY_AFTER, Joined, Room
 
 
 class Workshops:
     """The application service of one process: the room, the reports and the organisations."""
 
-    def __init__(self, store: Store, frameworks: Mapping[str, Framework], offload: Offload | None = None):
+    def __init__(
+        self,
+        store: Store,
+        frameworks: Mapping[str, Framework],
+        offload: Offload | None = None,
+        expire_empty_after: float = DEFAULT_EXPIRE_EMPTY_AFTER,
+    ):
         self.store = store
-        self.room = Room(store, frameworks)
+        self.room = Room(store, frameworks, expire_empty_after)
         self.reports = Reports(store, self.room, offload)
         self.organizations = Organizations(store, self.room)
 
@@ -33,4 +39,4 @@ class Workshops:
         self.store.close()
 
 
-__all__ = ["Joined", "Organizations", "Participant", "Reports", "Room", "Workshops"]
+__all__ = ["DEFAULT_EXPIRE_EMPTY_AFTER", "Joined", "Organizations", "Participant", "Reports", "Room", "Workshops"]

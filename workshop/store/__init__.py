@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import Archive, Deleted, InvalidBackup, RestoreConflict, Restored
+from .archive import Archive, Deleted, Expired, InvalidBackup, RestoreConflict, Restored
 from .database import Clock, Database, DatabaseUnusable, open_database
 from .organizations import Organizations
 from .presence import PRESENCE_TIMEOUT, Presence
@@ -62,7 +62,7 @@ def open_store(location: str | Path, *, now: Clock = time.time) -> Store:
 
 
 __all__ = [
-    "PRESENCE_TIMEOUT", "Archive", "Clock", "Created", "Database", "DatabaseUnusable", "Deleted", "Extras", "InvalidBackup",
+    "PRESENCE_TIMEOUT", "Archive", "Clock", "Created", "Database", "DatabaseUnusable", "Deleted", "Expired", "Extras", "InvalidBackup",
     "Organizations", "Participant", "Presence", "RestoreConflict", "Restored", "Sessions", "StaleState", "Store",
     "VoteRecord", "open_store",
 ]  # fmt: skip

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from .. import __version__
 from ..core.errors import BadRequest, NotFound, WorkshopError
-from .database import Connection, Database, column_names
+from .database import Connection, Database, column_names, iso
 from .schema import migrations
 from .sessions import Sessions
 
@@ -59,6 +59,14 @@ class Restored:
     sessions: tuple[str, ...]
     counts: Mapping[str, int]
     merged_organizations: tuple[str, ...]  # already here with the same key: sessions joined them
+
+
+@dataclass(frozen=True)
+class Expired:
+    """What housekeeping removed: abandoned empty sessions, then organisations left with none."""
+
+    sessions: tuple[str, ...]
+    organizations: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,48 @@ class Archive:
             self.sessions.forget(code)
             self.db.scrub()
         return Deleted(code=code, title=title[0], **counts)
+
+    def expire_empty(self, older_than_days: float, batch: int = 500) -> Expired:
+        """Delete sessions nobody joined (no participant, so no vote) created more than
+        ``older_than_days`` ago, then organisations created that long ago that have no session
+        left (their names are free again). Each goes in a short transaction of its own that checks
+        again, under the session's lock, that nobody joined meanwhile."""
+        cutoff = iso(self.db.now() - older_than_days * 86400)
+        candidates = self.db.query(
+            f"""SELECT id, code FROM assessments a WHERE a.created_at < ? AND a.code NOT LIKE '{RESTORING}%'
+                AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.assessment_id = a.id)
+                ORDER BY a.id LIMIT {int(batch)}""",
+            [cutoff],
+        )
+        expired = []
+        for assessment_id, code in candidates:
+            with self.db.transaction() as conn:
+                locked = conn.execute(
+                    f"SELECT id FROM assessments WHERE id = ?{self.db.lock_session_for_delete}", [assessment_id]
+                ).fetchone()
+                joined = conn.execute("SELECT 1 FROM participants WHERE assessment_id = ? LIMIT 1", [assessment_id])
+                if locked is None or joined.fetchone() is not None:
+                    continue
+                for table in ("presence", "decisions", "rounds"):
+                    conn.execute(f"DELETE FROM {table} WHERE assessment_id = ?", [assessment_id])
+                conn.execute("DELETE FROM assessments WHERE id = ?", [assessment_id])
+            self.sessions.forget(code)
+            expired.append(code)
+        organizations = []
+        for organization_id, name in self.db.query(
+            """SELECT id, name FROM organizations o WHERE o.created_at < ?
+               AND NOT EXISTS (SELECT 1 FROM assessments a WHERE a.organization_id = o.id) ORDER BY o.id""",
+            [cutoff],
+        ):
+            with self.db.transaction() as conn:  # a session naming it may have been created meanwhile
+                deleted = conn.execute(
+                    "DELETE FROM organizations WHERE id = ? "
+                    "AND NOT EXISTS (SELECT 1 FROM assessments a WHERE a.organization_id = ?)",
+                    [organization_id, organization_id],
+                ).rowcount
+            if deleted:
+                organizations.append(name)
+        return Expired(tuple(expired), tuple(organizations))
 
     def backup(self) -> dict:
         return backup(self.db)

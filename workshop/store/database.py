@@ -76,6 +76,7 @@ class Database:
     # to serialise a vote (shared) or a facilitator's action (exclusive); SQLite needs none
     share_session = ""
     lock_session = ""
+    lock_session_for_delete = ""  # also keeps rows that point to it (a participant joining) out
     refused_row: tuple[type[Exception], ...] = ()  # what the engine raises for a row it will not store
 
     def __init__(self, path: str, now: Clock):

@@ -175,6 +175,7 @@ class PostgresDatabase(Database):
     engine = "postgresql"
     share_session = " FOR SHARE"
     lock_session = " FOR NO KEY UPDATE"
+    lock_session_for_delete = " FOR UPDATE"
 
     def __init__(self, url: str, *, now: Clock, stop_before: str | None = None):
         super().__init__(shown(url), now)
