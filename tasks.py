@@ -2,21 +2,29 @@
 """Set-up in one command, with nothing but Python 3.11+:
 
     python3 tasks.py run     create .venv if needed, install, start the app (prints the URL)
-    python3 tasks.py test    create .venv if needed, install with test tools, run every test
+    python3 tasks.py test    create .venv if needed, install with test tools, run every test (then the
+                             suites that touch the store again on PostgreSQL, when one answers)
     python3 tasks.py lint    ruff: lint and check the formatting (CI runs it after the tests)
     python3 tasks.py lock    resolve the newest versions again and rewrite constraints.txt
 
 Extra arguments go to ``workshop serve`` or ``pytest``. Installs are pinned by constraints.txt
 (every package at the version the tests passed with), so a machine set up next year runs what was
 tested; ``lock`` is the one command that moves the pins. Only the standard library is used here.
+
+The store runs on SQLite or PostgreSQL. ``test`` without arguments runs the whole suite on SQLite,
+then the suites that touch the store (``POSTGRES_SUITES``) again on a PostgreSQL server: the one
+``WORKSHOP_TEST_DATABASE`` names, or 127.0.0.1:5432 as user postgres. Without a server that answers
+the second pass is skipped, with the reason, except in CI (``CI`` set), where that is a failure.
 """
 
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import venv
 from pathlib import Path
 
@@ -25,6 +33,8 @@ VENV = ROOT / ".venv"
 CONSTRAINTS = ROOT / "constraints.txt"
 SCRIPTS = "Scripts" if os.name == "nt" else "bin"
 BIN = VENV / SCRIPTS
+DEFAULT_TEST_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+POSTGRES_SUITES = ["tests/integration", "tests/e2e"]
 
 
 def check_python() -> None:
@@ -78,6 +88,36 @@ def lock() -> int:
     return 0
 
 
+def postgres_answers(url: str) -> bool:
+    parts = urllib.parse.urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def test(python: Path, rest: list[str]) -> int:
+    """pytest with ``rest``; with no arguments, the whole suite on SQLite, then the PostgreSQL pass."""
+    if rest:
+        return subprocess.call([python, "-m", "pytest", *rest])
+    server = os.environ.get("WORKSHOP_TEST_DATABASE") or DEFAULT_TEST_SERVER
+    on_sqlite = {name: value for name, value in os.environ.items() if name != "WORKSHOP_TEST_DATABASE"}
+    status = subprocess.call([python, "-m", "pytest"], env=on_sqlite)
+    if status:
+        return status
+    if not postgres_answers(server):
+        reason = f"no PostgreSQL server answers at {urllib.parse.urlsplit(server).netloc}"
+        if os.environ.get("CI"):
+            print(f"FAILED: the PostgreSQL pass cannot run: {reason}", flush=True)
+            return 1
+        print(f"Skipping the PostgreSQL pass: {reason} (set WORKSHOP_TEST_DATABASE to use another)", flush=True)
+        return 0
+    print(f"\nThe suites that touch the store, again on PostgreSQL ({server}):", flush=True)
+    environment = {**os.environ, "WORKSHOP_TEST_DATABASE": server}
+    return subprocess.call([python, "-m", "pytest", *POSTGRES_SUITES], env=environment)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"run", "test", "lint", "lock"}:
         print(__doc__)
@@ -94,7 +134,7 @@ def main(argv: list[str]) -> int:
     if command == "lint":
         ruff = shutil.which("ruff", path=str(BIN)) or str(BIN / "ruff")
         return subprocess.call([ruff, "check", ".", *rest]) or subprocess.call([ruff, "format", "--check", "."])
-    return subprocess.call([python, "-m", "pytest", *rest])
+    return test(python, rest)
 
 
 if __name__ == "__main__":

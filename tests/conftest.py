@@ -1,10 +1,13 @@
 """Shared fixtures: an app on a fresh database with a clock tests can move, its HTTP client, and
-Socket.IO clients by role whose acks are checked."""
+Socket.IO clients by role whose acks are checked. The databases are SQLite files, or new
+PostgreSQL databases when ``WORKSHOP_TEST_DATABASE`` names a server (``tests/databases.py``)."""
 
+import signal
 import time
 
 import pytest
 
+from tests.databases import Databases
 from workshop import create_app
 
 
@@ -27,11 +30,20 @@ def clock():
 
 
 @pytest.fixture
-def app(tmp_path, clock):
+def new_database(tmp_path):
+    """A database for this test by name (``new_database("fresh")``): the same name, the same one;
+    a SQLite file in ``tmp_path``, or a PostgreSQL database dropped after the test."""
+    databases = Databases(tmp_path)
+    yield databases
+    databases.drop()
+
+
+@pytest.fixture
+def app(new_database, clock):
     app = create_app(
         {
             "TESTING": True,
-            "DATABASE": str(tmp_path / "workshop.db"),
+            "DATABASE": new_database("workshop"),
             "BACKGROUND_TICKER": False,  # tests call realtime.tick() when they need a tally
             "PUBLIC_URL": "http://workshop.test",
             "CLOCK": clock,
@@ -115,7 +127,13 @@ def cli():
     runner = CliRunner()
 
     def run(*args, input=None):
-        return runner.invoke(command, [str(arg) for arg in args], input=input, catch_exceptions=False)
+        # the command resets SIGPIPE to its default (`workshop sessions | head`); in this process that
+        # would let a later write to a closed socket kill the whole test run
+        handler = signal.getsignal(signal.SIGPIPE)
+        try:
+            return runner.invoke(command, [str(arg) for arg in args], input=input, catch_exceptions=False)
+        finally:
+            signal.signal(signal.SIGPIPE, handler)
 
     return run
 

@@ -82,12 +82,14 @@ def wait_until_up(server: Server, timeout: float = 30.0) -> None:
 def start(
     tmp_path: Path,
     mode: str = "gevent",
-    database: Path | None = None,
+    database: Path | str | None = None,
     *extra: str,
     port: int | None = None,
     name: str = "server",
 ) -> Server:
-    """Start ``workshop serve`` on a free port and wait until it answers."""
+    """Start ``workshop serve`` on a free port and wait until it answers. ``database`` is a SQLite
+    file or a PostgreSQL URL (the e2e tests' ``start_server`` gives each test its own, on the
+    engine ``WORKSHOP_TEST_DATABASE`` chooses); by default a SQLite file in ``tmp_path``."""
     port = port or free_port()
     database = database or tmp_path / "workshop.db"
     log = tmp_path / f"{name}-{port}.log"

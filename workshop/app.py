@@ -35,6 +35,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     frameworks = load_frameworks([BUILTIN_DIRECTORY, *map(Path, app.config["FRAMEWORK_DIRS"])])
     store = open_store(app.config["DATABASE"], now=app.config["CLOCK"])
+    try:
+        store.database.check()  # a read-only or damaged database stops the start, with the reason
+    except Exception:
+        store.close()
+        raise
     config = app.config
     in_child = config["RENDER_IN_CHILD"]
     renders = RenderLimits(
@@ -42,5 +47,12 @@ def create_app(config: dict | None = None) -> Flask:
         waiting=config["PDF_QUEUE"],
         in_child=config["ASYNC_MODE"] != "threading" if in_child is None else in_child,
     )
-    web.init_app(app, Workshops(store, frameworks, offload=config["OFFLOAD"], renders=renders))
+    service = Workshops(
+        store,
+        frameworks,
+        offload=config["OFFLOAD"],
+        renders=renders,
+        expire_empty_after=config["EXPIRE_EMPTY_AFTER"],
+    )
+    web.init_app(app, service)
     return app

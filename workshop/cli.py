@@ -32,8 +32,8 @@ class Stop(click.ClickException):
 
 def database_option(function: Callable) -> Callable:
     return click.option(
-        "--db", "database", default=DEFAULT_DB, envvar="WORKSHOP_DB", show_default=True,
-        help="SQLite database file (or WORKSHOP_DB).",
+        "--db", "database", default=DEFAULT_DB, envvar="WORKSHOP_DB", show_default=True, metavar="FILE|URL",
+        help="SQLite database file, or postgresql://USER@HOST:PORT/NAME (or WORKSHOP_DB).",
     )(function)  # fmt: skip
 
 
@@ -43,27 +43,41 @@ def known_errors(function: Callable) -> Callable:
     @wraps(function)
     def run(*args, **kwargs):
         from .core.errors import WorkshopError
+        from .store.database import DatabaseUnusable, engine_errors
 
         try:
             return function(*args, **kwargs)
         except WorkshopError as error:
             raise Stop(error.message) from None
+        except DatabaseUnusable as error:
+            raise Stop(str(error)) from None
+        except engine_errors() as error:  # found while reading: a damaged file, a lost server
+            text = " ".join(str(error).split())
+            raise Stop(f"the database failed: {text}; if it is damaged, restore a backup into a new --db") from None
 
     return run
 
 
-def open_store(path: str, *, create: bool = False):
-    """The store at ``path``; a missing, unreadable or foreign file is one clear line."""
+def open_store(path: str, *, create: bool = False, writes: bool = False):
+    """The store at ``path`` (a file or a PostgreSQL URL); a missing, unreadable or foreign
+    database is one clear line, and so is one that cannot be written when the command ``writes``."""
     from .store import open_store as opener
-    from .store.database import DatabaseUnusable
+    from .store.database import DatabaseUnusable, is_postgres
 
-    if not create and path != ":memory:" and not Path(path).is_file():
+    if not create and path != ":memory:" and not is_postgres(path) and not Path(path).is_file():
         hint = "it is a folder" if Path(path).is_dir() else "give --db or set WORKSHOP_DB"
         raise Stop(f"no database at {path} ({hint})")
     try:
-        return opener(path)
+        store = opener(path)
     except DatabaseUnusable as error:
         raise Stop(str(error)) from None
+    if writes:
+        try:
+            store.database.check()
+        except DatabaseUnusable as error:
+            store.close()
+            raise Stop(str(error)) from None
+    return store
 
 
 def service_of(store):
@@ -172,11 +186,20 @@ def rate_limits_from_environment() -> dict:
     show_default=True,
     help="PDF summaries rendered at once (each takes a core for seconds on a large session).",
 )
+@click.option(
+    "--expire-empty-after",
+    type=click.IntRange(min=0),
+    default=7,
+    envvar="WORKSHOP_EXPIRE_EMPTY_AFTER",
+    show_default=True,
+    metavar="DAYS",
+    help="Delete sessions nobody joined after this many days, and organisations left with no session (0: never).",
+)
 @click.option("--access-log", is_flag=True, help="Log every HTTP request.")
 @click.option("--log-level", default="INFO", envvar="WORKSHOP_LOG_LEVEL", show_default=True)
 def serve(host, port, database, framework_dirs, async_mode, public_url, message_queue, message_queue_channel,
-          cors_origins, websocket_only, trusted_proxies, allowed_hosts, pdf_renders, access_log,
-          log_level) -> None:  # fmt: skip
+          cors_origins, websocket_only, trusted_proxies, allowed_hosts, pdf_renders, expire_empty_after,
+          access_log, log_level) -> None:  # fmt: skip
     """Run the web and websocket server."""
     import logging
 
@@ -201,6 +224,7 @@ def serve(host, port, database, framework_dirs, async_mode, public_url, message_
         "ALLOWED_HOSTS": list(allowed_hosts),
         "PDF_RENDERS": pdf_renders,
         **rate_limits_from_environment(),
+        "EXPIRE_EMPTY_AFTER": expire_empty_after,
     }
     try:
         server.run(config, host, port, async_mode, access_log=access_log)
@@ -344,7 +368,7 @@ def restore(file, database) -> None:
         raise Stop(f"cannot read {file}: {error.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise Stop(f"{file} is not JSON: {error}") from None
-    store = open_store(database, create=True)
+    store = open_store(database, create=True, writes=True)
     try:
         restored = store.archive.restore(document)
     finally:
@@ -365,7 +389,7 @@ def delete(code, yes, database) -> None:
     from .core import protocol
 
     code = protocol.normalise_code(code)
-    store = open_store(database)
+    store = open_store(database, writes=True)
     try:
         room = service_of(store).room
         preview = room.delete(code, dry_run=True)
@@ -396,7 +420,7 @@ def delete(code, yes, database) -> None:
 @known_errors
 def organization(name, review_months, new_key, database) -> None:
     """List organisations, show one, set its review interval or key."""
-    store = open_store(database, create=new_key)
+    store = open_store(database, create=new_key, writes=new_key or review_months is not None)
     organizations = store.organizations
     try:
         if name is None:

@@ -51,5 +51,6 @@ DEFAULTS = {
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For gives the client's address
     "RATE_LIMITS": True,
     "RATE_LIMIT_STORAGE": None,  # limits' storage URI; None: the Redis message queue, else memory
+    "EXPIRE_EMPTY_AFTER": 7,  # days before a session nobody joined is deleted; 0: never (service.room)
     **LIMIT_SETTINGS,
 }

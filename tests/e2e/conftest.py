@@ -21,11 +21,13 @@ def phones():
 
 
 @pytest.fixture
-def start_server(tmp_path, phones):
-    """Start ``workshop serve`` (gevent by default); stopped after the test, before its clients."""
+def start_server(tmp_path, phones, new_database):
+    """Start ``workshop serve`` (gevent by default) on the test's database (or ``database``);
+    stopped after the test, before its clients and before its databases are dropped."""
     started: list[Server] = []
 
     def _start(mode: str = "gevent", database=None, *extra: str, port: int | None = None) -> Server:
+        database = database or new_database("workshop")
         server = start(tmp_path, mode, database, *extra, port=port, name=f"server-{len(started)}")
         started.append(server)
         return server

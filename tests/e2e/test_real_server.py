@@ -72,8 +72,8 @@ def test_the_same_workshop_on_the_eventlet_server(start_server, phones):
     assert status == 200 and pdf.startswith(b"%PDF")
 
 
-def test_kill_9_after_acknowledged_votes_loses_none_of_them(start_server, phones, tmp_path):
-    database = tmp_path / "durable.db"
+def test_kill_9_after_acknowledged_votes_loses_none_of_them(start_server, phones, new_database):
+    database = new_database("durable")
     server = start_server("gevent", database)
     session = server.new_session()
     host = phones(server.url)

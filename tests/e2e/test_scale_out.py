@@ -62,8 +62,8 @@ def redis_url(tmp_path_factory):
     process.wait(timeout=10)
 
 
-def test_two_processes_share_votes_and_reveals_through_redis(start_server, phones, redis_url, tmp_path):
-    database = tmp_path / "shared.db"
+def test_two_processes_share_votes_and_reveals_through_redis(start_server, phones, redis_url, new_database):
+    database = new_database("shared")
     channel = f"cx-workshop-test-{uuid.uuid4().hex[:8]}"  # pub/sub channels are global to a Redis
     options = ("--message-queue", redis_url, "--message-queue-channel", channel)
     # started together on a new database: both find its schema to create, only one may do it

@@ -18,8 +18,8 @@ def download(server, path: str, token: str) -> tuple[int, dict, bytes]:
         return response.status, dict(response.headers), response.read()
 
 
-def test_summary_organisation_and_deletion_on_the_real_server(start_server, phones, tmp_path):
-    database = tmp_path / "export.db"
+def test_summary_organisation_and_deletion_on_the_real_server(start_server, phones, tmp_path, new_database):
+    database = new_database("export")
     server = start_server("gevent", database)
     session = server.new_session(organization="E2E Org", settings={"segments": ["Leadership", "Frontline"]})
     assert session["organization_key"]

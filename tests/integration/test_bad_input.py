@@ -198,7 +198,7 @@ def test_bad_session_creation_is_refused(client, service, body, code):
     response = client.post("/api/sessions", json=body)
     assert response.status_code in (400, 404)
     assert response.json["error"] == code and response.json["message"]
-    assert service.store.database.utils["assessments"].count == 0
+    assert service.store.database.count("assessments") == 0
 
 
 def test_http_errors_are_json(client):

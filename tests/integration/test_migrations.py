@@ -6,13 +6,15 @@ import json
 import pytest
 import sqlite_utils
 
+from tests.databases import sqlite_only
 from workshop.core import analysis, protocol
 from workshop.core.assessment import Settings
 from workshop.core.errors import NotOpen
 from workshop.core.frameworks import framework_to_dict
 from workshop.frameworks import BUILTIN_DIRECTORY, load_frameworks
 from workshop.service import Workshops
-from workshop.store import open_store
+from workshop.store import open_store, schema
+from workshop.store.database import open_database
 from workshop.store.schema import migrations
 from workshop.store.tokens import hash_token
 
@@ -54,24 +56,28 @@ def stamp(minute: int) -> str:
     return f"2024-05-02T09:{minute:02d}:00Z"
 
 
-def migration_names() -> list[str]:
-    return [migration.name for migration in migrations.pending(sqlite_utils.Database(memory=True))]
+def insert(conn, table: str, row: dict) -> int | None:
+    sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})"
+    if table in {"assessments", "participants"}:
+        return conn.insert(sql, list(row.values()))
+    conn.execute(sql, list(row.values()))
+    return None
 
 
-def write_first_version(path) -> None:
+def write_first_version(location) -> None:
     """A database at ``m001_initial`` only, holding one session as the first version wrote it."""
-    db = sqlite_utils.Database(path)
-    first, second = migration_names()[:2]
-    migrations.apply(db, stop_before=second)
-    assert [migration.name for migration in migrations.applied(db)] == [first] == ["m001_initial"]
-    assert "presenter_token" not in db["assessments"].columns_dict  # really the first schema
+    first, second = migrations.names[:2]
+    db = open_database(location, stop_before=second)
+    assert db.applied_migrations() == [first] == ["m001_initial"]
+    assert "presenter_token" not in db.columns("assessments")  # really the first schema
 
     framework = framework_to_dict(FRAMEWORK)
     (discussed,) = (item for stage in framework["stages"] for item in stage["practices"] if item["id"] == DISCUSSED)
     discussed["text"] = OLD_WORDING
-    assessment_id = (
-        db["assessments"]
-        .insert(
+    with db.transaction() as conn:
+        assessment_id = insert(
+            conn,
+            "assessments",
             {
                 "code": CODE,
                 "title": "Spring check",
@@ -91,63 +97,64 @@ def write_first_version(path) -> None:
                 "created_at": stamp(0),
                 "closed_at": None,
                 "version": 9,
-            }
+            },
         )
-        .last_pk
-    )
-    people = [
-        db["participants"]
-        .insert(
-            {
-                "assessment_id": assessment_id,
-                "token_hash": hash_token(token),
-                "name": name,
-                "segment": segment,
-                "joined_at": stamp(1),
-            }
-        )
-        .last_pk
-        for name, segment, token in PEOPLE
-    ]
-    db["rounds"].insert_all(
-        [
+        people = [
+            insert(
+                conn,
+                "participants",
+                {
+                    "assessment_id": assessment_id,
+                    "token_hash": hash_token(token),
+                    "name": name,
+                    "segment": segment,
+                    "joined_at": stamp(1),
+                },
+            )
+            for name, segment, token in PEOPLE
+        ]
+        for row in (
             {"assessment_id": assessment_id, "practice_id": DISCUSSED, "number": 1, "opened_at": stamp(2), "revealed_at": stamp(5)},
             {"assessment_id": assessment_id, "practice_id": DISCUSSED, "number": 2, "opened_at": stamp(6), "revealed_at": stamp(9)},
             {"assessment_id": assessment_id, "practice_id": CURRENT, "number": 1, "opened_at": stamp(12), "revealed_at": None},
-        ]
-    )  # fmt: skip
-    db["votes"].insert_all(
-        {
-            "assessment_id": assessment_id,
-            "practice_id": practice,
-            "round": number,
-            "participant_id": people[person],
-            "level": level,
-            "note": note,
-            "cast_at": stamp(3),
-        }
-        for practice, number, person, level, note in VOTES
-    )
-    db["decisions"].insert(
-        {
-            "assessment_id": assessment_id,
-            "practice_id": DISCUSSED,
-            "round": 2,
-            "level": "repeatable",
-            "computed_level": COMPUTED,
-            "note": OVERRIDE_NOTE,
-            "decided_at": stamp(10),
-        }
-    )
-    db.conn.close()
+        ):  # fmt: skip
+            insert(conn, "rounds", row)
+        for practice_id, number, person, level, note in VOTES:
+            insert(
+                conn,
+                "votes",
+                {
+                    "assessment_id": assessment_id,
+                    "practice_id": practice_id,
+                    "round": number,
+                    "participant_id": people[person],
+                    "level": level,
+                    "note": note,
+                    "cast_at": stamp(3),
+                },
+            )
+        insert(
+            conn,
+            "decisions",
+            {
+                "assessment_id": assessment_id,
+                "practice_id": DISCUSSED,
+                "round": 2,
+                "level": "repeatable",
+                "computed_level": COMPUTED,
+                "note": OVERRIDE_NOTE,
+                "decided_at": stamp(10),
+            },
+        )
+    db.close()
 
 
 @pytest.fixture
-def upgraded(tmp_path, clock):
+def upgraded(new_database, clock):
     """The first version's database, opened (and so upgraded) by this version."""
-    path = tmp_path / "workshop.db"
-    write_first_version(path)
-    store = open_store(path, now=clock)
+    location = new_database("first-version")
+    write_first_version(location)
+    store = open_store(location, now=clock)
     yield store
     store.close()
 
@@ -165,15 +172,29 @@ def counts(**given) -> dict:
     return {"missing": 0, "ad_hoc": 0, "repeatable": 0, "systematic": 0, "unknown": 0, **given}
 
 
-def test_every_later_migration_is_applied_once_in_order(upgraded):
-    db = upgraded.database.utils
+def test_every_later_migration_is_applied_once_in_order(upgraded, new_database):
+    db = upgraded.database
     assert COMPUTED == "ad_hoc"
-    assert [migration.name for migration in migrations.applied(db)] == migration_names()
-    assert migrations.pending(db) == []
-    assert {"presenter_token", "organization_id", "timer"} <= set(db["assessments"].columns_dict)
-    assert "organizations" in db.table_names()
-    open_store(upgraded.path).close()  # opening again applies nothing twice
-    assert [migration.name for migration in migrations.applied(db)] == migration_names()
+    assert db.applied_migrations() == migrations.names
+    assert {"presenter_token", "organization_id", "timer"} <= set(db.columns("assessments"))
+    assert "name_key" in db.columns("organizations")
+    open_store(new_database("first-version")).close()  # opening again applies nothing twice
+    assert db.applied_migrations() == migrations.names
+
+
+@sqlite_only
+def test_a_database_that_sqlite_utils_migrated_upgrades_and_keeps_its_record(tmp_path):
+    """Earlier versions applied the migrations with sqlite-utils' ``Migrations``: its record
+    (``_sqlite_migrations``) is the one this version reads and extends."""
+    path = tmp_path / "earlier.db"
+    earlier = sqlite_utils.Migrations("workshop")
+    earlier()(schema.m001_initial)
+    earlier.apply(sqlite_utils.Database(path))
+    store = open_store(path)
+    try:
+        assert [applied.name for applied in earlier.applied(store.database.utils)] == migrations.names
+    finally:
+        store.close()
 
 
 def test_the_session_reads_back_whole_through_the_service(workshops):

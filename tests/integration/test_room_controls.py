@@ -141,12 +141,12 @@ description = "Where we start."
 """
 
 
-def test_a_facilitator_can_load_their_own_framework_directory(tmp_path):
+def test_a_facilitator_can_load_their_own_framework_directory(tmp_path, new_database):
     folder = tmp_path / "frameworks"
     folder.mkdir()
     (folder / "ours.toml").write_text(CUSTOM, encoding="utf-8")
     app = create_app(
-        {"DATABASE": str(tmp_path / "db.sqlite"), "FRAMEWORK_DIRS": [str(folder)], "BACKGROUND_TICKER": False}
+        {"DATABASE": new_database("workshop"), "FRAMEWORK_DIRS": [str(folder)], "BACKGROUND_TICKER": False}
     )
     try:
         client = app.test_client()

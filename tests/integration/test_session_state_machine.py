@@ -1,5 +1,6 @@
 """Any sequence of facilitator actions and votes keeps the session's promises: a hypothesis state
-machine drives the real service on a fresh SQLite file and checks it against a small model.
+machine drives the real service on a fresh SQLite file (or, on PostgreSQL, a database shared by the
+examples: each has a session of its own) and checks it against a small model.
 
 What must hold after every step: phones see a result only for revealed rounds, and only the latest
 revealed round's counts, which are everyone's last vote in it; the version never goes back; a
@@ -23,6 +24,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from tests.databases import ON_POSTGRES
 from workshop.core import protocol, scale
 from workshop.core.assessment import ALL
 from workshop.core.errors import BadRequest, Closed, NotOpen, NotRevealed
@@ -51,10 +53,12 @@ room_levels = st.lists(st.none() | st.sampled_from(scale.VOTE_VALUES), min_size=
 
 
 class SessionMachine(RuleBasedStateMachine):
+    shared_database: str | None = None
+
     def __init__(self):
         super().__init__()
         self.directory = tempfile.mkdtemp(prefix="session-machine-")
-        self.store = open_store(Path(self.directory) / "workshop.db", now=lambda: NOW)
+        self.store = open_store(self.shared_database or Path(self.directory) / "workshop.db", now=lambda: NOW)
         self.service = Workshops(self.store, FRAMEWORKS)
         self.room = self.service.room
         created = self.room.create(protocol.parse_new_session({"framework": FRAMEWORK.id, "title": "Machine"}))
@@ -271,5 +275,6 @@ class SessionMachine(RuleBasedStateMachine):
             assert item["consolidated_level"] == (decision[1] if current else None)
 
 
-def test_any_sequence_of_actions_keeps_the_sessions_promises():
+def test_any_sequence_of_actions_keeps_the_sessions_promises(new_database):
+    SessionMachine.shared_database = new_database("machine") if ON_POSTGRES else None
     run_state_machine_as_test(SessionMachine, settings=settings(max_examples=30, stateful_step_count=40, deadline=None))

@@ -3,8 +3,8 @@
 from workshop import create_app
 
 
-def make(tmp_path, name):
-    return create_app({"TESTING": True, "DATABASE": str(tmp_path / f"{name}.db"), "BACKGROUND_TICKER": False})
+def make(new_database, name):
+    return create_app({"TESTING": True, "DATABASE": new_database(name), "BACKGROUND_TICKER": False})
 
 
 def host(app, session):
@@ -15,8 +15,8 @@ def host(app, session):
     return socket, ack
 
 
-def test_two_apps_in_one_process_each_answer_from_their_own_store(tmp_path):
-    first, second = make(tmp_path, "first"), make(tmp_path, "second")
+def test_two_apps_in_one_process_each_answer_from_their_own_store(new_database):
+    first, second = make(new_database, "first"), make(new_database, "second")
     try:
         assert first.extensions["socketio"] is not second.extensions["socketio"]
         one = first.test_client().post("/api/sessions", json={"framework": "forrester-path", "title": "First"}).json

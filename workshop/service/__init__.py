@@ -13,7 +13,7 @@ from ..core.frameworks import Framework
 from ..store import Participant, Store
 from .organizations import Organizations
 from .reports import Offload, RenderLimits, Reports
-from .room import Joined, Room
+from .room import DEFAULT_EXPIRE_EMPTY_AFTER, Joined, Room
 
 
 class Workshops:
@@ -25,9 +25,10 @@ class Workshops:
         frameworks: Mapping[str, Framework],
         offload: Offload | None = None,
         renders: RenderLimits = RenderLimits(),
+        expire_empty_after: float = DEFAULT_EXPIRE_EMPTY_AFTER,
     ):
         self.store = store
-        self.room = Room(store, frameworks)
+        self.room = Room(store, frameworks, expire_empty_after)
         self.reports = Reports(store, self.room, offload, renders)
         self.organizations = Organizations(store, self.room)
 
@@ -39,4 +40,7 @@ class Workshops:
         self.store.close()
 
 
-__all__ = ["Joined", "Organizations", "Participant", "RenderLimits", "Reports", "Room", "Workshops"]
+__all__ = [
+    "DEFAULT_EXPIRE_EMPTY_AFTER", "Joined", "Organizations", "Participant", "RenderLimits", "Reports", "Room",
+    "Workshops",
+]  # fmt: skip

@@ -4,6 +4,7 @@ Nothing here knows about Flask or Socket.IO. Each method checks the core's rules
 facts through the store and returns plain results; adapters decide whom to tell.
 """
 
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,9 +16,13 @@ from ..core.assessment import Assessment, ParticipantInfo
 from ..core.errors import Conflict, Forbidden, Internal, NotOpen, NotRevealed, Unauthorized
 from ..core.frameworks import Framework, get_framework
 from ..core.results import SessionResults, build_results, with_open_votes
-from ..store import Created, Deleted, Participant, StaleState, Store
+from ..store import Created, Deleted, Expired, Participant, StaleState, Store
+
+log = logging.getLogger(__name__)
 
 RESULTS_CACHE_SIZE = 128  # sessions whose derived results stay in memory (the busiest ones)
+HOUSEKEEPING_INTERVAL = 3600.0  # seconds between two looks for abandoned empty sessions
+DEFAULT_EXPIRE_EMPTY_AFTER = 7  # days (``--expire-empty-after``; 0 keeps them)
 SPOTLIGHT_REASONS = 30  # reasons the projector shows at most (taken from every level in turn)
 
 
@@ -56,12 +61,16 @@ class Joined:
 class Room:
     """Running sessions: one per process."""
 
-    def __init__(self, store: Store, frameworks: Mapping[str, Framework]):
+    def __init__(
+        self, store: Store, frameworks: Mapping[str, Framework], expire_empty_after: float = DEFAULT_EXPIRE_EMPTY_AFTER
+    ):
         self.store = store
         self.sessions = store.sessions
         self.presence = store.presence
         self.frameworks = dict(frameworks)
         self.now = store.database.now
+        self.expire_empty_after = expire_empty_after
+        self._next_housekeeping = 0.0
         self._results: Recent = Recent(RESULTS_CACHE_SIZE)  # code -> (version, results)
         # (code, practice, round) -> (reasons shown, how many were given): a revealed round's
         # reasons never change, and tallies re-send the spotlight up to ten times a second
@@ -384,9 +393,29 @@ class Room:
 
     def start_instance(self) -> None:
         self.presence.register_instance()
+        self.housekeeping()
 
     def heartbeat(self) -> None:
+        """Beat this process's presence heart (every few seconds) and, now and then, keep house."""
         self.presence.heartbeat()
+        self.housekeeping()
+
+    def housekeeping(self) -> Expired | None:
+        """At most once per ``HOUSEKEEPING_INTERVAL``: delete sessions nobody joined that are older
+        than ``expire_empty_after`` days, and organisations left with no session (0 disables it)."""
+        if not self.expire_empty_after or self.now() < self._next_housekeeping:
+            return None
+        self._next_housekeeping = self.now() + HOUSEKEEPING_INTERVAL
+        expired = self.store.archive.expire_empty(self.expire_empty_after)
+        for code in expired.sessions:
+            self._results.drop(code)
+            self._spotlit.drop(code)
+        if expired.sessions or expired.organizations:
+            log.info(
+                "housekeeping: deleted %d empty sessions and %d organisations without sessions, older than %s days",
+                len(expired.sessions), len(expired.organizations), self.expire_empty_after,
+            )  # fmt: skip
+        return expired
 
     def connected(self, sid: str, participant: Participant) -> None:
         self.presence.connect(sid, participant)

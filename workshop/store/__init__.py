@@ -1,6 +1,13 @@
-"""The store: every fact the app keeps, in SQLite via sqlite-utils, split along its seams.
+"""The store: every fact the app keeps, split along its seams, on one of two engines.
 
-- ``database``: the connection, its transactions and the clock; ``schema``: the migrations.
+``--db`` names the database: a SQLite file (the default, embedded, through sqlite-utils) or a
+``postgresql://`` URL (a server several hosts share, through psycopg 3, an optional extra). The
+stores below are written once for both; what differs lives in one module per engine.
+
+- ``database``: the interface every store uses (the connection, its transactions, the clock) and
+  ``open_database``, which picks the engine; ``sqlite`` and ``postgres``: the two engines (their
+  connection, transactions and locking, migrations' DDL, dialect); ``schema``: the migrations, one
+  list for both.
 - ``sessions``: sessions, participants and votes (and the per-process cache of a session's state).
 - ``presence``: who is connected now, and each server process's heartbeat.
 - ``organizations``: organisations and their keys.
@@ -14,8 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import Archive, Deleted, InvalidBackup, RestoreConflict, Restored
-from .database import Clock, Database
+from .archive import Archive, Deleted, Expired, InvalidBackup, RestoreConflict, Restored
+from .database import Clock, Database, DatabaseUnusable, open_database
 from .organizations import Organizations
 from .presence import PRESENCE_TIMEOUT, Presence
 from .sessions import Created, Extras, Participant, Sessions, StaleState, VoteRecord
@@ -39,9 +46,10 @@ class Store:
         self.database.close()
 
 
-def open_store(path: str | Path, *, now: Clock = time.time) -> Store:
-    """Open (and create or upgrade) the database at ``path``."""
-    database = Database(path, now=now)
+def open_store(location: str | Path, *, now: Clock = time.time) -> Store:
+    """Open (and create or upgrade) the database at ``location``: a SQLite file or a
+    ``postgresql://`` URL."""
+    database = open_database(location, now=now)
     organizations = Organizations(database)
     sessions = Sessions(database, organizations)
     return Store(
@@ -54,7 +62,7 @@ def open_store(path: str | Path, *, now: Clock = time.time) -> Store:
 
 
 __all__ = [
-    "PRESENCE_TIMEOUT", "Archive", "Clock", "Created", "Database", "Deleted", "Extras", "InvalidBackup",
+    "PRESENCE_TIMEOUT", "Archive", "Clock", "Created", "Database", "DatabaseUnusable", "Deleted", "Expired", "Extras", "InvalidBackup",
     "Organizations", "Participant", "Presence", "RestoreConflict", "Restored", "Sessions", "StaleState", "Store",
     "VoteRecord", "open_store",
 ]  # fmt: skip

@@ -1,11 +1,9 @@
 """Organisations: the name and key hash that group a client's assessments over time."""
 
-import sqlite3
-
 from ..core import organizations as orgs
 from ..core.errors import Forbidden, NotFound
 from ..core.organizations import DEFAULT_REVIEW_MONTHS, Organization
-from .database import Database
+from .database import Connection, Database
 from .lookalikes import Lookalikes
 from .tokens import hash_token, new_token, same_hash
 
@@ -21,9 +19,7 @@ class Organizations:
         self.db = db
         self.lookalikes = Lookalikes()
 
-    def claim(
-        self, conn: sqlite3.Connection, name: str, key: str | None, created_at: str
-    ) -> tuple[int, str, str | None]:
+    def claim(self, conn: Connection, name: str, key: str | None, created_at: str) -> tuple[int, str, str | None]:
         """(id, name as first registered, new key or None): create the organisation or check its key,
         inside the caller's transaction (the session that names it is created in the same one).
 
@@ -48,11 +44,11 @@ class Organizations:
                 "organisation key to add to its history, or choose a name that does not look like it"
             )
         key = new_token()
-        cursor = conn.execute(
+        organization_id = conn.insert(
             "INSERT INTO organizations (name, name_key, key_hash, created_at, review_months) VALUES (?, ?, ?, ?, ?)",
             [name, orgs.name_key(name), hash_token(key), created_at, DEFAULT_REVIEW_MONTHS],
         )
-        return cursor.lastrowid, name, key
+        return organization_id, name, key
 
     def find(self, name: str) -> Organization | None:
         """The organisation of that name (any case or spacing), or None."""
@@ -110,12 +106,11 @@ class Organizations:
         with self.db.transaction() as conn:
             row = conn.execute("SELECT id FROM organizations WHERE name_key = ?", [orgs.name_key(name)]).fetchone()
             if row is None:
-                cursor = conn.execute(
+                organization_id = conn.insert(
                     "INSERT INTO organizations (name, name_key, key_hash, created_at, review_months) "
                     "VALUES (?, ?, ?, ?, ?)",
                     [name, orgs.name_key(name), hash_token(key), self.db.now_iso(), DEFAULT_REVIEW_MONTHS],
                 )
-                organization_id = cursor.lastrowid
             else:
                 organization_id = row[0]
                 conn.execute("UPDATE organizations SET key_hash = ? WHERE id = ?", [hash_token(key), organization_id])

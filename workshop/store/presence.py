@@ -41,8 +41,10 @@ class Presence:
     def connect(self, sid: str, participant: Participant) -> None:
         with self.db.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO presence (sid, instance, assessment_id, participant_id, connected_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO presence (sid, instance, assessment_id, participant_id, connected_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sid) DO UPDATE SET instance = excluded.instance, "
+                "assessment_id = excluded.assessment_id, participant_id = excluded.participant_id, "
+                "connected_at = excluded.connected_at",
                 [sid, self.instance, participant.assessment_id, participant.id, self.db.now()],
             )
 
@@ -82,7 +84,7 @@ class Presence:
             """SELECT p.name, EXISTS (
                    SELECT 1 FROM presence JOIN instances ON instances.id = presence.instance
                    WHERE presence.participant_id = p.id AND instances.heartbeat_at > ?)
-               FROM participants p WHERE p.assessment_id = ? ORDER BY p.name COLLATE NOCASE, p.id""",
+               FROM participants p WHERE p.assessment_id = ? ORDER BY lower(p.name), p.id""",
             [self._alive_since(), self.sessions.assessment_id(code)],
         )
         return [(name, bool(present)) for name, present in rows]

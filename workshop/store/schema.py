@@ -1,14 +1,52 @@
-"""The database schema, as sqlite-utils ``Migrations``: applied in order, each once, on open.
+"""The database schema: one list of migrations, applied in order, each once, on open, on both engines.
+
+Each migration is written once, in sqlite-utils' table API (``db["t"].create(...)``,
+``.create_index``, ``.add_column``, ``db.execute``). On SQLite it receives a sqlite-utils
+``Database`` and runs through sqlite-utils' own ``Migrations``, which records it in
+``_sqlite_migrations`` as it always has, so databases made by earlier versions upgrade in place. On
+PostgreSQL it receives ``postgres.Schema``, which speaks the same few calls in PostgreSQL's DDL.
 
 A migration only ever adds: a new table, column or index. Columns no longer used stay (dropping
 one rebuilds the table); the code stops reading them and says so here.
 """
 
-from sqlite_utils import Database, Migrations
+from collections.abc import Callable
+from typing import Any
+
+import sqlite_utils
 
 from ..core import assessment as rules
 from ..core.organizations import DEFAULT_REVIEW_MONTHS
 from .tokens import new_token
+
+Database = Any  # a sqlite_utils.Database, or postgres.Schema: the calls below work on both
+
+
+class Migrations:
+    """The schema's migrations, in order: registered with ``@migrations()``, named after their function."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.steps: list[Callable[[Database], None]] = []
+
+    def __call__(self) -> Callable:
+        def register(step: Callable[[Database], None]) -> Callable[[Database], None]:
+            self.steps.append(step)
+            return step
+
+        return register
+
+    @property
+    def names(self) -> list[str]:
+        return [step.__name__ for step in self.steps]
+
+    def for_sqlite_utils(self) -> sqlite_utils.Migrations:
+        """The same list as sqlite-utils ``Migrations`` (which SQLite databases have always used)."""
+        converted = sqlite_utils.Migrations(self.name)
+        for step in self.steps:
+            converted()(step)
+        return converted
+
 
 migrations = Migrations("workshop")
 

@@ -1,4 +1,4 @@
-"""Sessions, their participants and votes: the facts a workshop produces, in SQLite.
+"""Sessions, their participants and votes: the facts a workshop produces.
 
 Only facts are persisted; tallies, agreement and placement are derived by the pure core from the
 counts this module returns. A session's state is cached per process and re-read when its version
@@ -7,7 +7,6 @@ changes, so an action taken on another process is seen at the next read.
 
 import json
 import secrets
-import sqlite3
 from dataclasses import dataclass
 
 from ..core import assessment as rules
@@ -15,7 +14,7 @@ from ..core.assessment import Assessment, Decision, Prework, Round, Settings
 from ..core.errors import Forbidden, Full, NotFound
 from ..core.frameworks import Framework, framework_from_dict, framework_to_dict
 from ..core.snapshots import Spotlight
-from .database import Database
+from .database import Connection, Database, column_names
 from .organizations import Organizations
 from .tokens import hash_token, new_code, new_token, same_hash
 
@@ -80,6 +79,9 @@ def _spotlight(raw: str | None) -> Spotlight | None:
         show_reasons=bool(data.get("show_reasons")),
         show_segments=bool(data.get("show_segments")),
     )
+
+
+NEAR_THE_CAP = 50  # places left below which joining a session takes its row lock
 
 
 class Sessions:
@@ -163,7 +165,7 @@ class Sessions:
             row = cursor.fetchone()
             if row is None:
                 raise NotFound(f"no session with code {code}")
-            record = dict(zip([column[0] for column in cursor.description], row, strict=True))
+            record = dict(zip(column_names(cursor), row, strict=True))
             if record["code"] != code:  # deleted (by another process) and its id reused
                 self.forget(code)
                 raise NotFound(f"no session with code {code}")
@@ -174,7 +176,7 @@ class Sessions:
             self._cache[code] = assessment
             return assessment
 
-    def _build(self, conn: sqlite3.Connection, record: dict) -> Assessment:
+    def _build(self, conn: Connection, record: dict) -> Assessment:
         assessment_id = record["id"]
         framework = self._frameworks.get(assessment_id)
         if framework is None or self._framework_owners.get(assessment_id) != record["code"]:
@@ -237,8 +239,7 @@ class Sessions:
         stamp = self.db.now_iso()
         after = change.assessment
         with self.db.transaction() as conn:
-            (version,) = conn.execute("SELECT version FROM assessments WHERE id = ?", [assessment_id]).fetchone()
-            if version != after.version:
+            if self._lock(conn, assessment_id, self.db.lock_session) != after.version:
                 raise StaleState(code)
             for opened in change.opened:
                 conn.execute(
@@ -278,6 +279,15 @@ class Sessions:
                 [after.status, after.current_practice, stamp if change.closed else after.closed_at, assessment_id],
             )
         return self.load(code)
+
+    def _lock(self, conn: Connection, assessment_id: int, lock: str) -> int:
+        """Lock the session's row for the rest of the transaction (``Database.share_session`` or
+        ``lock_session``; SQLite's ``BEGIN IMMEDIATE`` already holds the whole file) and return its
+        version."""
+        row = conn.execute(f"SELECT version FROM assessments WHERE id = ?{lock}", [assessment_id]).fetchone()
+        if row is None:
+            raise NotFound("this session was deleted")
+        return row[0]
 
     def update_fields(self, code: str, **fields) -> Assessment:
         """Update simple columns of a session (settings, notes, timer, spotlight) and bump its version."""
@@ -329,6 +339,13 @@ class Sessions:
         assessment_id = self.assessment_id(code)
         with self.db.transaction() as conn:
             if limit is not None:
+                # near the cap, joins queue on the session's row so that two at once cannot both
+                # take the last place (on PostgreSQL; SQLite's write lock already serialises them)
+                count_now = conn.execute(
+                    "SELECT count(*) FROM participants WHERE assessment_id = ?", [assessment_id]
+                ).fetchone()[0]
+                if count_now >= limit - NEAR_THE_CAP:
+                    self._lock(conn, assessment_id, self.db.lock_session)
                 (count,) = conn.execute(
                     "SELECT count(*) FROM participants WHERE assessment_id = ?", [assessment_id]
                 ).fetchone()
@@ -336,11 +353,11 @@ class Sessions:
                     raise Full(
                         f"this session is full ({count} people have joined); the facilitator can make room for more"
                     )
-            cursor = conn.execute(
+            participant_id = conn.insert(
                 "INSERT INTO participants (assessment_id, token_hash, name, segment, joined_at) VALUES (?, ?, ?, ?, ?)",
                 [assessment_id, hash_token(token), name, segment, self.db.now_iso()],
             )
-        return Participant(cursor.lastrowid, assessment_id, name, segment), token
+        return Participant(participant_id, assessment_id, name, segment), token
 
     def find_participant(self, code: str, token: str) -> Participant:
         assessment_id = self.assessment_id(code)
@@ -372,6 +389,7 @@ class Sessions:
     ) -> Round:
         """Check the vote against the current state and store it, atomically; return its round."""
         with self.db.transaction() as conn:
+            self._lock(conn, participant.assessment_id, self.db.share_session)
             assessment = self.load(code)  # re-reads the version inside the write lock
             target = rules.ensure_can_vote(assessment, practice_id, round_number, answer=level, now=self.db.now())
             conn.execute(
