@@ -16,12 +16,20 @@ achieved:
 - session flood: ``POST /api/sessions`` from eight threads for 20 s;
 - PDF renders: six PDFs of a 2,000-participant session with a 280-character reason each, asked for
   at once (one renders at a time, four wait, the sixth is told ``busy``);
+- large frames: websocket messages announcing 20 MB, one after another for 10 s (each is closed
+  from its header; before, each froze the server for 8 to 11 s);
+- oversized POSTs: long-polling POSTs announcing 100 KB with no body, 40 at a time for 10 s (each
+  is answered 413; before, none was and their sockets leaked);
+- binary attachments: a binary event announcing 999,999 attachments, then 60 KB binary frames for
+  10 s (refused, never buffered: the server's memory afterwards);
+- half-open requests: 1,000 connections sending a header a byte at a time (closed after 10 s);
 - idle sessions (a second server with the session limit raised): 400 sessions whose facilitator's
   page is open and nothing happens, the server's CPU over 20 s (the tick follows activity).
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -35,8 +43,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from capacity import http, machine, start_servers, summary_ms
 from loadgen import Client
+
+from tests.live import frame_header, open_websocket, raw, read_response
 
 PRACTICE = "repair-identify"
 REASON = "x" * 280
@@ -125,6 +136,90 @@ async def code_guessing(url: str, seconds: float, concurrency: int = 20) -> dict
 
     await asyncio.gather(*(guesser() for _ in range(concurrency)))
     return outcome
+
+
+def large_frames(server, seconds: float) -> dict:
+    outcome = {"frames": 0, "closed before the payload": 0}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        connection = open_websocket(server)
+        connection.recv(65536)
+        outcome["frames"] += 1
+        try:
+            connection.sendall(frame_header(20 * 1024 * 1024))
+            for _ in range(20):  # the payload, a megabyte at a time, until the server hangs up
+                connection.sendall(b"x" * (1024 * 1024))
+        except OSError:
+            outcome["closed before the payload"] += 1
+        connection.close()
+    return outcome
+
+
+def oversized_posts(server, seconds: float, concurrency: int = 40) -> dict:
+    outcome: dict[str, int] = {}
+    deadline = time.monotonic() + seconds
+
+    def worker(_):
+        while time.monotonic() < deadline:
+            try:
+                connection = raw(server, timeout=10)
+                connection.sendall(
+                    b"POST /socket.io/?EIO=4&transport=polling&sid=x HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Type: text/plain\r\nContent-Length: 100000\r\n\r\n"
+                )
+                status = read_response(connection)[9:12].decode() or "no answer"
+                connection.close()
+            except OSError:
+                status = "no answer"
+            outcome[status] = outcome.get(status, 0) + 1
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, range(concurrency)))
+    return outcome
+
+
+def binary_attachments(server, seconds: float, ps) -> dict:
+    connection = open_websocket(server)
+    connection.recv(65536)
+    connection.sendall(frame_header(2) + b"40")
+    connection.recv(65536)
+    before = ps.memory_info().rss
+    event = b'45999999-1["vote",{"_placeholder":true,"num":0}]'
+    connection.sendall(frame_header(len(event)) + event)
+    attachment = b"x" * 60_000
+    frames, deadline = 0, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        connection.sendall(frame_header(len(attachment), opcode=0x2) + attachment)
+        frames += 1
+    time.sleep(1)
+    grown = ps.memory_info().rss - before
+    connection.close()
+    return {"frames": frames, "server memory grown MB": round(grown / 2**20, 1)}
+
+
+def half_open(server, count: int = 1000, seconds: float = 15) -> dict:
+    held, closed = [], 0
+    for _ in range(count):
+        connection = raw(server, timeout=seconds + 5)
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        held.append(connection)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        for connection in held:
+            with contextlib.suppress(OSError):
+                connection.send(b"a")  # a byte at a time
+    for connection in held:
+        connection.settimeout(0.2)
+        try:
+            connection.recv(1024)  # b"" or a 400: the server let go of it
+            closed += 1
+        except TimeoutError:
+            pass  # still held open
+        except OSError:
+            closed += 1
+        connection.close()
+    return {"connections": count, f"closed by the server within {seconds:.0f} s": closed}
 
 
 def status_of(method: str, url: str, body=None, token=None, timeout: float = 300) -> int:
@@ -277,6 +372,16 @@ async def main_async(options) -> dict:
         await scenario("code guessing", probe, lambda: code_guessing(url, 20), report)
         await scenario("session flood", probe, lambda: session_flood(url, 20), report)
         await scenario("PDF renders", probe, lambda: pdf_renders(url, large), report)
+        target = SimpleNamespace(url=url)
+        await scenario("large frames", probe, lambda: asyncio.to_thread(large_frames, target, 10), report)
+        await scenario("oversized POSTs", probe, lambda: asyncio.to_thread(oversized_posts, target, 10), report)
+        await scenario(
+            "binary attachments",
+            probe,
+            lambda: asyncio.to_thread(binary_attachments, target, 10, servers[0]["ps"]),
+            report,
+        )
+        await scenario("half-open", probe, lambda: asyncio.to_thread(half_open, target), report)
         probe.task.cancel()
         roster, _ = await facilitator.call("roster", {})
         report["victim_joined"] = roster["joined"]

@@ -1,9 +1,12 @@
 """The real server in a subprocess, and clients for it: shared by the e2e and browser tests."""
 
+import base64
 import json
 import os
+import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -150,3 +153,59 @@ def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+# --- raw HTTP and websocket frames, for the attacks on the transport ---------------------------
+
+
+def raw(server, timeout: float = 15.0) -> socket.socket:
+    """A plain TCP connection to ``server`` (anything with a ``url``), as an attacker's script opens."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = socket.create_connection((host, int(port)), timeout=timeout)
+    return connection
+
+
+def read_response(connection: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    match = re.search(rb"content-length: *(\d+)", head, re.I)
+    while match and len(body) < int(match.group(1)):
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def open_websocket(server) -> socket.socket:
+    """A websocket to Engine.IO, past its handshake and Socket.IO's connect."""
+    connection = raw(server)
+    key = base64.b64encode(os.urandom(16)).decode()
+    connection.sendall(
+        (
+            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += connection.recv(1)
+    assert b" 101 " in head, head
+    return connection
+
+
+def frame_header(length: int, opcode: int = 0x1, fin: bool = True) -> bytes:
+    """A client frame's header (masked, as a browser sends) announcing ``length`` bytes."""
+    first = (0x80 if fin else 0) | opcode
+    if length < 126:
+        header = struct.pack("!BB", first, 0x80 | length)
+    elif length < 65536:
+        header = struct.pack("!BBH", first, 0x80 | 126, length)
+    else:
+        header = struct.pack("!BBQ", first, 0x80 | 127, length)
+    return header + b"\0\0\0\0"  # a zero mask leaves the payload as sent

@@ -179,6 +179,14 @@ def rate_limits_from_environment() -> dict:
     help="Another host name the server may be reached by, besides --public-url's and this machine's (repeatable).",
 )
 @click.option(
+    "--connections-per-address",
+    type=click.IntRange(min=0),
+    default=5000,
+    envvar="WORKSHOP_CONNECTIONS_PER_ADDRESS",
+    show_default=True,
+    help="Open connections one client address may hold (0: no cap; never more than half the open-files limit).",
+)
+@click.option(
     "--pdf-renders",
     type=click.IntRange(1, 16),
     default=1,
@@ -198,7 +206,7 @@ def rate_limits_from_environment() -> dict:
 @click.option("--access-log", is_flag=True, help="Log every HTTP request.")
 @click.option("--log-level", default="INFO", envvar="WORKSHOP_LOG_LEVEL", show_default=True)
 def serve(host, port, database, framework_dirs, async_mode, public_url, message_queue, message_queue_channel,
-          cors_origins, websocket_only, trusted_proxies, allowed_hosts, pdf_renders, expire_empty_after,
+          cors_origins, websocket_only, trusted_proxies, allowed_hosts, connections_per_address, pdf_renders, expire_empty_after,
           access_log, log_level) -> None:  # fmt: skip
     """Run the web and websocket server."""
     import logging
@@ -222,6 +230,7 @@ def serve(host, port, database, framework_dirs, async_mode, public_url, message_
         "WEBSOCKET_ONLY": websocket_only,
         "TRUSTED_PROXIES": trusted_proxies,
         "ALLOWED_HOSTS": list(allowed_hosts),
+        "CONNECTIONS_PER_ADDRESS": connections_per_address,
         "PDF_RENDERS": pdf_renders,
         **rate_limits_from_environment(),
         "EXPIRE_EMPTY_AFTER": expire_empty_after,

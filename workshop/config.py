@@ -41,6 +41,9 @@ DEFAULTS = {
     "TALLY_INTERVAL": 0.1,
     "BACKGROUND_TICKER": True,
     "MAX_PAYLOAD_BYTES": 64 * 1024,
+    # open connections one client address may hold (a room of 2,000 phones behind one NAT holds
+    # about 2,000); 0 means no cap. Off behind --trusted-proxies: the proxy's limit_conn applies.
+    "CONNECTIONS_PER_ADDRESS": 5000,
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "CLOCK": time.time,  # epoch seconds; tests pass a clock they can move
     "OFFLOAD": None,  # runs CPU-heavy work off the event loop (serve.py sets it for gevent/eventlet)

@@ -8,12 +8,18 @@ server) is for debugging only. The standard library is monkey-patched before the
 so that the store's locks and sockets cooperate with the event loop.
 """
 
+import collections
+import html
+import json
 import logging
 import re
 import socket
+import struct
 
 ASYNC_MODES = ("gevent", "eventlet", "threading")
 LISTEN_BACKLOG = 4096
+HEADER_TIMEOUT = 10.0  # seconds a client has to send a request line and its headers
+MAX_URL = 8192  # longer request lines get a 414 (JSON under /api/, a short page elsewhere)
 EVENTLET_MAX_CONNECTIONS = 100_000  # eventlet.wsgi caps simultaneous connections at 1,024 by default
 
 log = logging.getLogger("workshop")
@@ -95,6 +101,159 @@ def offloader(mode: str):
     return None
 
 
+def connection_cap(setting: int, open_files: int) -> int:
+    """Connections one client address may hold at once (0: no cap): the setting, but never more than
+    half the open-files limit, so that one address cannot take every socket the server has."""
+    if setting <= 0 or open_files <= 0:
+        return max(setting, 0)
+    return min(setting, max(64, open_files // 2))
+
+
+def http_error(status: str, path: str, message: str) -> bytes:
+    """A complete HTTP response for an error the server answers before the app sees the request:
+    JSON under ``/api/`` (the app's error shape), a short page elsewhere."""
+    if path.startswith("/api/"):
+        code = {"414": "too_large", "503": "unavailable"}.get(status[:3], "bad_request")
+        body, kind = json.dumps({"error": code, "message": message}), "application/json"
+    else:
+        body, kind = f"<!doctype html><title>{status}</title><p>{html.escape(message)}</p>", "text/html; charset=utf-8"
+    data = body.encode()
+    head = f"HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n"
+    return head.encode("latin-1") + data
+
+
+def unmask(mask: bytes, payload: bytes) -> bytes:
+    """A websocket payload XOR its 4-byte mask, as one big-integer operation: gevent-websocket does
+    it a byte at a time in Python (about 5 ms for 64 KB on the event loop, a whole core for one
+    client streaming binary frames)."""
+    size = len(payload)
+    key = (mask * (size // 4 + 1))[:size]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(size, "big")
+
+
+def gevent_handler(max_message: int, per_address: int):
+    """gevent's WSGI handler with gevent-websocket's upgrade, hardened against a single device:
+
+    - a websocket message over ``max_message`` bytes is refused from its frame header (close code
+      1009) before its payload is read: gevent-websocket would read, unmask and check any size on
+      the event loop, freezing every connection; a binary message (the app sends JSON only) is
+      read past and dropped, never unmasked nor kept;
+    - after each message the reader yields: data always waiting on one socket kept it running;
+    - payloads are unmasked and checked as UTF-8 at C speed, not a byte at a time in Python;
+    - the request line and headers must arrive within ``HEADER_TIMEOUT`` seconds in all (half-open
+      and trickling requests were held forever);
+    - one client address holds at most ``per_address`` connections (0: no cap);
+    - a request line over ``MAX_URL`` gets the app's 414 instead of gevent's empty one.
+    """
+    import gevent
+    from geventwebsocket.handler import WebSocketHandler
+    from geventwebsocket.websocket import Header, ProtocolError, WebSocket, WebSocketError
+
+    class Refused(ProtocolError):
+        """A message the server will not read: the connection is closed with ``code``."""
+
+        def __init__(self, code: int, reason: str):
+            super().__init__(reason)
+            self.code, self.reason = code, reason
+
+    class BoundedWebSocket(WebSocket):
+        __slots__ = ()  # the same layout as WebSocket: the handler swaps the class in place
+
+        def read_frame(self):
+            header = Header.decode_header(self.stream)
+            if header.opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY):
+                self.handler.message_bytes = 0  # a new message
+                self.handler.binary = header.opcode == self.OPCODE_BINARY
+            self.handler.message_bytes += header.length
+            if self.handler.message_bytes > max_message:
+                raise Refused(1009, f"a message is at most {max_message} bytes")
+            if header.flags:
+                raise ProtocolError
+            if not header.length:
+                return header, b""
+            try:
+                payload = self.raw_read(header.length)
+            except Exception:  # as gevent-websocket: a failed read is a short frame
+                payload = b""
+            if len(payload) != header.length:
+                raise WebSocketError("Unexpected EOF reading frame payload")
+            if self.handler.binary and header.opcode in (self.OPCODE_BINARY, self.OPCODE_CONTINUATION):
+                return header, b""  # dropped unread by read_message: never unmasked nor kept
+            return header, unmask(header.mask, payload) if header.mask else payload
+
+        def validate_utf8(self, payload):
+            pass  # decoding the whole message checks it, in C (gevent-websocket's check is a Python loop)
+
+        def read_message(self):
+            while True:
+                try:
+                    message = super().read_message()
+                except Refused as refused:
+                    # close() of gevent-websocket 0.10 drops the status code: the frame is built here
+                    self.send_frame(struct.pack("!H", refused.code) + refused.reason.encode(), self.OPCODE_CLOSE)
+                    return None  # Engine.IO reads None as the end of the connection
+                gevent.sleep(0)  # a client streaming messages must not keep every other one waiting
+                if not isinstance(message, (bytes, bytearray)):
+                    return message
+                # a binary message: the app sends JSON only, so it is dropped (Socket.IO's binary
+                # attachments would otherwise be buffered with no total limit)
+
+    open_connections: collections.Counter = collections.Counter()
+
+    class Handler(WebSocketHandler):
+        message_bytes = 0
+        binary = False
+
+        def handle(self):
+            address = self.client_address[0] if isinstance(self.client_address, tuple) else ""
+            if per_address and open_connections[address] >= per_address:
+                try:
+                    self.socket.sendall(
+                        http_error("503 Service Unavailable", "", "too many connections from this address")
+                    )
+                    self.socket.close()
+                except OSError:
+                    pass
+                return
+            open_connections[address] += 1
+            try:
+                super().handle()
+            finally:
+                open_connections[address] -= 1
+                if not open_connections[address]:
+                    del open_connections[address]
+
+        def handle_one_request(self):
+            # one deadline for the request line and all the headers: a per-read timeout would let a
+            # client trickle a byte at a time for ever
+            self.headers_deadline = gevent.Timeout.start_new(HEADER_TIMEOUT)
+            try:
+                result = super().handle_one_request()
+            except gevent.Timeout as timeout:
+                if timeout is not self.headers_deadline:
+                    raise
+                return None  # closes the connection
+            finally:
+                self.headers_deadline.close()
+            if isinstance(result, tuple) and result[0] == "414":
+                path = (self.requestline.split(" ") + [""])[1]
+                return ("414", http_error("414 URI Too Long", path, f"the address is longer than {MAX_URL} bytes"))
+            return result
+
+        def read_request(self, raw_requestline):
+            result = super().read_request(raw_requestline)
+            self.headers_deadline.close()  # the headers are in: the app (and a websocket) take their time
+            return result
+
+        def upgrade_connection(self):
+            refused = super().upgrade_connection()
+            if refused is None and getattr(self, "websocket", None) is not None:
+                self.websocket.__class__ = BoundedWebSocket
+            return refused
+
+    return Handler
+
+
 class StartError(Exception):
     """The server cannot start; the message says why and what to do."""
 
@@ -167,16 +326,14 @@ def run(config: dict, host: str, port: int, mode: str, access_log: bool = False)
     )
 
     if mode == "gevent":
-        from gevent.pywsgi import WSGIHandler, WSGIServer
+        from gevent.pywsgi import WSGIServer
 
-        try:  # engine.io uses gevent-websocket when it is installed; it needs its handler
-            from geventwebsocket.handler import WebSocketHandler as handler_class
-        except ImportError:  # otherwise simple-websocket serves websockets on the plain handler
-            handler_class = WSGIHandler
+        settings = app.config
+        per_address = 0 if settings["TRUSTED_PROXIES"] else connection_cap(settings["CONNECTIONS_PER_ADDRESS"], limit)
         server = WSGIServer(
             (host, port),
             app,
-            handler_class=handler_class,
+            handler_class=gevent_handler(settings["MAX_PAYLOAD_BYTES"], per_address),
             backlog=LISTEN_BACKLOG,
             log=logging.getLogger("workshop.access") if access_log else None,
             error_log=logging.getLogger("workshop.server"),

@@ -21,6 +21,7 @@ from .pages import pages
 from .queue import ResyncingRedisManager
 from .realtime import Realtime
 from .sessions import sessions
+from .transport import guard_packets, refuse_oversized_posts
 
 
 def init_app(app: Flask, service: Workshops) -> Realtime:
@@ -46,6 +47,7 @@ def init_app(app: Flask, service: Workshops) -> Realtime:
         ping_timeout=20,
         transports=["websocket"] if config["WEBSOCKET_ONLY"] else ["polling", "websocket"],
     )
+    guard_packets(socketio.server)
     realtime = Realtime(
         socketio, service, config["TALLY_INTERVAL"], ticker=config["BACKGROUND_TICKER"], limits=SocketLimits(config)
     )
@@ -64,6 +66,8 @@ def init_app(app: Flask, service: Workshops) -> Realtime:
         # outside Socket.IO's middleware, so socket handlers see the client's address too
         hops = config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    # outermost: Engine.IO never sees a long-polling POST it would hang on
+    app.wsgi_app = refuse_oversized_posts(app.wsgi_app, config["MAX_PAYLOAD_BYTES"])
     register_error_handlers(app)
     app.after_request(security_headers)
     shared = {"constants": protocol.client_constants(), "palette": scale.css_variables()}
