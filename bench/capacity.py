@@ -3,6 +3,8 @@
     .venv/bin/python bench/capacity.py                      # 2,000 phones, one server process
     .venv/bin/python bench/capacity.py --phones 500         # a quicker run
     .venv/bin/python bench/capacity.py --processes 2 --message-queue redis://127.0.0.1:6379/15
+    .venv/bin/python bench/capacity.py --db postgresql://postgres@127.0.0.1:5432/bench
+    .venv/bin/python bench/capacity.py --side-by-side      # SQLite, PostgreSQL, 2 x PostgreSQL + Redis
 
 The server (``workshop serve``, gevent by default) is pinned to CPU 0 and this generator to CPU 1
 (``--no-pin`` to disable). It reports joins, vote acknowledgements, the delay from a vote to the
@@ -73,7 +75,7 @@ def free_port():
 
 def start_servers(options, workdir: Path):
     servers = []
-    database = workdir / "capacity.db"
+    database = getattr(options, "db", None) or workdir / "capacity.db"
     for index in range(options.processes):
         port = free_port()
         command = [
@@ -155,6 +157,7 @@ async def benchmark(options):
             "vote_window_s": options.vote_window,
             "processes": options.processes,
             "async_mode": options.async_mode,
+            "database": "postgresql" if str(getattr(options, "db", None) or "").startswith("postgresql") else "sqlite",
             "message_queue": bool(options.message_queue),
             "pinned": options.pin,
         }
@@ -382,6 +385,74 @@ def table(report):
     return "\n".join(lines)
 
 
+class PostgresDatabase:
+    """A new, empty database on a PostgreSQL server for one run (dropped afterwards)."""
+
+    def __init__(self, admin_url: str):
+        import uuid
+
+        import psycopg
+
+        self.psycopg, self.admin_url = psycopg, admin_url
+        self.name = f"cx_capacity_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{self.name}"')
+        self.url = admin_url.rsplit("/", 1)[0] + "/" + self.name
+
+    def drop(self):
+        with self.psycopg.connect(self.admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def side_by_side(options) -> list[dict]:
+    """The same load on one process on SQLite, one on PostgreSQL, and two on PostgreSQL with Redis."""
+    modes = [
+        ("1 x SQLite", {"processes": 1, "db": None, "message_queue": None}),
+        ("1 x PostgreSQL", {"processes": 1, "db": "postgres", "message_queue": None}),
+        ("2 x PostgreSQL + Redis", {"processes": 2, "db": "postgres", "message_queue": options.redis}),
+    ]
+    reports = []
+    for name, mode in modes:
+        database = PostgresDatabase(options.postgres) if mode["db"] == "postgres" else None
+        try:
+            run = argparse.Namespace(**{**vars(options), **mode, "db": database.url if database else None})
+            print(f"{name} ...", flush=True)
+            report = asyncio.run(benchmark(run))
+        finally:
+            if database:
+                database.drop()
+        report["mode"] = name
+        reports.append(report)
+    return reports
+
+
+def comparison(reports) -> str:
+    def cell(value, unit=" ms"):
+        return "–" if value is None else f"{value:.0f}{unit}"
+
+    rows = [
+        ("joins (ok / asked)", lambda r: f"{r['joins']['count']} / {r['config']['phones']}"),
+        ("join p99", lambda r: cell(r["joins"]["p99"])),
+        ("vote ack p50", lambda r: cell(r["votes"]["ack"]["p50"])),
+        ("vote ack p99", lambda r: cell(r["votes"]["ack"]["p99"])),
+        ("vote to facilitator p95", lambda r: cell(r["votes"]["to_facilitator"]["p95"])),
+        ("reveal to every phone p95", lambda r: cell(r["reveal"]["p95"])),
+        ("reveal reached", lambda r: f"{r['reveal']['phones_reached']}/{r['reveal']['phones']}"),
+        ("memory per phone", lambda r: f"{r['memory']['per_phone_kb']} KB"),
+        ("lost votes", lambda r: str(r["lost_votes"])),
+        ("generator saturated", lambda r: "yes" if r["generator"]["saturated"] else "no"),
+    ]
+    width = 26
+    lines = [f"{'':{width}}" + "".join(f"{r['mode']:>24}" for r in reports)]
+    for label, value in rows:
+        lines.append(f"{label:{width}}" + "".join(f"{value(r):>24}" for r in reports))
+    info = reports[0]["machine"]
+    lines.append(
+        f"machine: {info['cpu']} x{info['cpus']}, {info['memory_gb']} GB, Python {info['python']}, commit {info['commit']}"
+    )
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phones", type=int, default=2000)
@@ -391,8 +462,18 @@ def main(argv=None):
     parser.add_argument("--message-queue", default=None, help="redis://... (needed with --processes > 1)")
     parser.add_argument("--async-mode", default="gevent", choices=("gevent", "eventlet"))
     parser.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin server/generator to CPUs")
+    parser.add_argument("--db", default=None, help="the server's --db (default: a new SQLite file)")
+    parser.add_argument("--side-by-side", action="store_true", help="SQLite, PostgreSQL, 2 x PostgreSQL + Redis")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15", help="message queue for --side-by-side")
     parser.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     options = parser.parse_args(argv)
+    if options.side_by_side:
+        reports = side_by_side(options)
+        print(comparison(reports))
+        if options.json:
+            Path(options.json).write_text(json.dumps(reports, indent=2))
+        return 0
     if options.processes > 1 and not options.message_queue:
         parser.error("--processes > 1 needs --message-queue redis://HOST:PORT/DB")
     report = asyncio.run(benchmark(options))

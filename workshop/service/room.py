@@ -100,12 +100,20 @@ class Room:
         the projector and the summaries; phones never see those counts)."""
         return with_open_votes(self.results(code), self.sessions.open_vote_counts(code))
 
-    def live(self, code: str) -> snapshots.Live:
+    def live(self, code: str, role: str | None = None) -> snapshots.Live:
+        """The facts beside the results. A phone's snapshot shows neither head counts nor the
+        spotlight, so for ``role`` participant they are not read (every join builds one)."""
         extras = self.sessions.extras(code)
         assessment = self.sessions.load(code)
         now = self.now()
         timer = extras.timer
         ends_at = timer.ends_at if rules.timer_applies(assessment, timer) and timer.ends_at > now else None
+        if role == snapshots.PARTICIPANT:
+            return snapshots.Live(
+                timer_ends_at=ends_at,
+                timer_remaining=round(ends_at - now, 1) if ends_at else None,
+                prework=self.prework_view(code, assessment, now),
+            )
         return snapshots.Live(
             joined=self.sessions.participant_count(code),
             present=self.presence.present_count(code),
@@ -142,7 +150,7 @@ class Room:
 
     def state(self, code: str, role: str) -> dict:
         results = self.results(code) if role == snapshots.PARTICIPANT else self.live_results(code)
-        return snapshots.STATE_BUILDERS[role](results, self.live(code))
+        return snapshots.STATE_BUILDERS[role](results, self.live(code, role))
 
     def states(self, code: str) -> dict[str, dict]:
         """The three snapshots at once, sharing one derivation."""
