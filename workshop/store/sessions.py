@@ -341,14 +341,11 @@ class Sessions:
             if limit is not None:
                 # near the cap, joins queue on the session's row so that two at once cannot both
                 # take the last place (on PostgreSQL; SQLite's write lock already serialises them)
-                count_now = conn.execute(
-                    "SELECT count(*) FROM participants WHERE assessment_id = ?", [assessment_id]
-                ).fetchone()[0]
-                if count_now >= limit - NEAR_THE_CAP:
+                count_sql = "SELECT count(*) FROM participants WHERE assessment_id = ?"
+                (count,) = conn.execute(count_sql, [assessment_id]).fetchone()
+                if count >= limit - NEAR_THE_CAP:
                     self._lock(conn, assessment_id, self.db.lock_session)
-                (count,) = conn.execute(
-                    "SELECT count(*) FROM participants WHERE assessment_id = ?", [assessment_id]
-                ).fetchone()
+                    (count,) = conn.execute(count_sql, [assessment_id]).fetchone()  # after the lock
                 if count >= limit:
                     raise Full(
                         f"this session is full ({count} people have joined); the facilitator can make room for more"
