@@ -84,10 +84,10 @@ class Room:
     def load(self, code: str) -> Assessment:
         return self.sessions.load(code)
 
-    def results(self, code: str) -> SessionResults:
+    def results(self, code: str, assessment: Assessment | None = None) -> SessionResults:
         """Derived results, recomputed only when the session's version changes: votes land only
         in open rounds, whose analysis nobody sees (see ``live_results`` for their counts)."""
-        assessment = self.sessions.load(code)
+        assessment = assessment or self.sessions.load(code)
         cached = self._results.get(code)
         if cached and cached[0] == assessment.version:
             return cached[1]
@@ -95,16 +95,16 @@ class Room:
         self._results.put(code, (assessment.version, results))
         return results
 
-    def live_results(self, code: str) -> SessionResults:
+    def live_results(self, code: str, assessment: Assessment | None = None) -> SessionResults:
         """The results with the current number of votes in each open round (for the facilitator,
         the projector and the summaries; phones never see those counts)."""
-        return with_open_votes(self.results(code), self.sessions.open_vote_counts(code))
+        return with_open_votes(self.results(code, assessment), self.sessions.open_vote_counts(code))
 
-    def live(self, code: str, role: str | None = None) -> snapshots.Live:
+    def live(self, code: str, role: str | None = None, loaded: tuple | None = None) -> snapshots.Live:
         """The facts beside the results. A phone's snapshot shows neither head counts nor the
-        spotlight, so for ``role`` participant they are not read (every join builds one)."""
-        extras = self.sessions.extras(code)
-        assessment = self.sessions.load(code)
+        spotlight, so for ``role`` participant they are not read (every join builds one).
+        ``loaded`` is the session and its extras when the caller has just read them."""
+        assessment, extras = loaded or self.sessions.load_with_extras(code)
         now = self.now()
         timer = extras.timer
         ends_at = timer.ends_at if rules.timer_applies(assessment, timer) and timer.ends_at > now else None
@@ -149,18 +149,23 @@ class Room:
         return snapshots.Spotlight(stored.practice, True, number, shown[0], reasons_total=shown[1])
 
     def state(self, code: str, role: str) -> dict:
-        results = self.results(code) if role == snapshots.PARTICIPANT else self.live_results(code)
-        return snapshots.STATE_BUILDERS[role](results, self.live(code, role))
+        loaded = self.sessions.load_with_extras(code)  # one read of the session's row for both
+        assessment = loaded[0]
+        results = (
+            self.results(code, assessment) if role == snapshots.PARTICIPANT else self.live_results(code, assessment)
+        )
+        return snapshots.STATE_BUILDERS[role](results, self.live(code, role, loaded))
 
     def states(self, code: str) -> dict[str, dict]:
         """The three snapshots at once, sharing one derivation."""
-        results = self.live_results(code)
-        live = self.live(code)
+        loaded = self.sessions.load_with_extras(code)
+        results = self.live_results(code, loaded[0])
+        live = self.live(code, loaded=loaded)
         return {role: build(results, live) for role, build in snapshots.STATE_BUILDERS.items()}
 
     def tally(self, code: str) -> dict:
-        assessment = self.sessions.load(code)
-        return snapshots.tally(assessment.version, self.sessions.open_vote_counts(code), self.live(code))
+        loaded = self.sessions.load_with_extras(code)
+        return snapshots.tally(loaded[0].version, self.sessions.open_vote_counts(code), self.live(code, loaded=loaded))
 
     def own_votes(self, code: str, participant: Participant) -> dict:
         """A participant's latest vote per practice: what their phone restores after a reload."""

@@ -159,6 +159,10 @@ class Sessions:
 
     def load(self, code: str) -> Assessment:
         """The current state of a session; cached until its version changes."""
+        return self.load_with_extras(code)[0]
+
+    def load_with_extras(self, code: str) -> tuple[Assessment, Extras]:
+        """The session and its extras (timer, spotlight, previous session) from one read of its row."""
         with self.db.reading() as conn:
             assessment_id = self.assessment_id(code)
             cursor = conn.execute("SELECT * FROM assessments WHERE id = ?", [assessment_id])
@@ -169,12 +173,13 @@ class Sessions:
             if record["code"] != code:  # deleted (by another process) and its id reused
                 self.forget(code)
                 raise NotFound(f"no session with code {code}")
+            extras = Extras(_timer(record["timer"]), _spotlight(record["spotlight"]), record["previous_code"])
             cached = self._cache.get(code)
             if cached is not None and cached.version == record["version"]:
-                return cached
+                return cached, extras
             assessment = self._build(conn, record)
             self._cache[code] = assessment
-            return assessment
+            return assessment, extras
 
     def _build(self, conn: Connection, record: dict) -> Assessment:
         assessment_id = record["id"]
