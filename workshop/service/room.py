@@ -380,7 +380,9 @@ class Room:
 
     # --- participants -----------------------------------------------------------------------------
 
-    def join(self, command: protocol.Join) -> Joined:
+    def join(self, command: protocol.Join, sid: str | None = None) -> Joined:
+        """A new or resumed participant. With ``sid``, a new participant's connection is recorded
+        in the same write (a resumed one is recorded by ``connected`` once its connection is bound)."""
         assessment = self.sessions.load(command.code)
         requested = ParticipantInfo(command.name, command.segment)
         if command.participant_token:
@@ -392,8 +394,9 @@ class Room:
                 participant = self.sessions.update_participant(participant, updated.name, updated.segment)
             return Joined(participant, command.participant_token, resumed=True)
         info = rules.new_participant(assessment, requested)
+        record = (lambda conn, participant: self.presence.record(conn, sid, participant)) if sid else None
         participant, token = self.sessions.add_participant(
-            command.code, info.name, info.segment, limit=assessment.settings.max_participants
+            command.code, info.name, info.segment, limit=assessment.settings.max_participants, then=record
         )
         return Joined(participant, token, resumed=False)
 

@@ -7,7 +7,7 @@ forgotten once it has been silent ten times as long.
 
 import secrets
 
-from .database import Database
+from .database import Connection, Database
 from .sessions import Participant, Sessions
 
 PRESENCE_TIMEOUT = 30.0  # seconds without a heartbeat before a process's connections are ignored
@@ -40,13 +40,18 @@ class Presence:
 
     def connect(self, sid: str, participant: Participant) -> None:
         with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO presence (sid, instance, assessment_id, participant_id, connected_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sid) DO UPDATE SET instance = excluded.instance, "
-                "assessment_id = excluded.assessment_id, participant_id = excluded.participant_id, "
-                "connected_at = excluded.connected_at",
-                [sid, self.instance, participant.assessment_id, participant.id, self.db.now()],
-            )
+            self.record(conn, sid, participant)
+
+    def record(self, conn: Connection, sid: str, participant: Participant) -> None:
+        """Record connection ``sid`` of ``participant`` inside the caller's transaction (a new
+        participant and their connection are one write)."""
+        conn.execute(
+            "INSERT INTO presence (sid, instance, assessment_id, participant_id, connected_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sid) DO UPDATE SET instance = excluded.instance, "
+            "assessment_id = excluded.assessment_id, participant_id = excluded.participant_id, "
+            "connected_at = excluded.connected_at",
+            [sid, self.instance, participant.assessment_id, participant.id, self.db.now()],
+        )
 
     def disconnect(self, sid: str) -> None:
         with self.db.transaction() as conn:

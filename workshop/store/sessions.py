@@ -7,6 +7,7 @@ changes, so an action taken on another process is seen at the next read.
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..core import assessment as rules
@@ -337,9 +338,15 @@ class Sessions:
     # --- participants -----------------------------------------------------------------------------
 
     def add_participant(
-        self, code: str, name: str | None, segment: str | None, limit: int | None = None
+        self,
+        code: str,
+        name: str | None,
+        segment: str | None,
+        limit: int | None = None,
+        then: Callable[[Connection, Participant], None] | None = None,
     ) -> tuple[Participant, str]:
-        """A new participant, with their token; ``Full`` if the session already has ``limit``."""
+        """A new participant, with their token; ``Full`` if the session already has ``limit``.
+        ``then`` writes more in the same transaction (the participant's connection)."""
         token = new_token()
         assessment_id = self.assessment_id(code)
         with self.db.transaction() as conn:
@@ -359,7 +366,10 @@ class Sessions:
                 "INSERT INTO participants (assessment_id, token_hash, name, segment, joined_at) VALUES (?, ?, ?, ?, ?)",
                 [assessment_id, hash_token(token), name, segment, self.db.now_iso()],
             )
-        return Participant(participant_id, assessment_id, name, segment), token
+            participant = Participant(participant_id, assessment_id, name, segment)
+            if then is not None:
+                then(conn, participant)
+        return participant, token
 
     def find_participant(self, code: str, token: str) -> Participant:
         assessment_id = self.assessment_id(code)

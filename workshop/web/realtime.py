@@ -174,12 +174,13 @@ class Realtime:
         if command.participant_token is None:
             self.limits.new_participant(address, command.code)
         try:
-            joined = self.room.join(command)
+            joined = self.room.join(command, sid=request.sid)
         except (NotFound, Forbidden):  # a wrong code, or another session's token: counted
             self.limits.failed_join(request.sid, address)
             raise
         self.bind(Identity(snapshots.PARTICIPANT, command.code, joined.participant))
-        self.room.connected(request.sid, joined.participant)
+        if joined.resumed:  # a new participant's connection was recorded with them
+            self.room.connected(request.sid, joined.participant)
         self.mark_dirty(command.code)
         return {
             "participant_token": joined.token,
