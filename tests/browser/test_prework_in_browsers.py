@@ -124,6 +124,8 @@ def test_pre_work_from_phone_to_laptop_to_the_room(pages, server, look):
         look(host, "laptop-host-accept-agreed")
         host.locator("[data-action=confirm-accept]").click()
         expect(host.locator("[data-prework-divided]")).to_contain_text("1 practice divides the group")
+        # the page sends the acceptance over its socket: wait for the server to have recorded it
+        wait_for(lambda: sum(1 for p in server.summary(session)["practices"] if p["decision"]) == 12, timeout=10)
         decided = [p for p in server.summary(session)["practices"] if p["decision"]]
         assert len(decided) == 12 and all(p["decision"]["round"] == 1 and not p["decision"]["note"] for p in decided)
 
