@@ -112,8 +112,10 @@ def connection_cap(setting: int, open_files: int) -> int:
 def http_error(status: str, path: str, message: str) -> bytes:
     """A complete HTTP response for an error the server answers before the app sees the request:
     JSON under ``/api/`` (the app's error shape), a short page elsewhere."""
+    from .web.errors import HTTP_ERROR_CODES  # after start: the web package imports Flask
+
     if path.startswith("/api/"):
-        code = {"414": "too_large", "503": "unavailable"}.get(status[:3], "bad_request")
+        code = HTTP_ERROR_CODES.get(int(status[:3]), "bad_request")
         body, kind = json.dumps({"error": code, "message": message}), "application/json"
     else:
         body, kind = f"<!doctype html><title>{status}</title><p>{html.escape(message)}</p>", "text/html; charset=utf-8"
